@@ -1,0 +1,87 @@
+"""Names: one function of the model gives every variable its math, LaTeX and code names.
+
+Convention (the section's): x input, y label, z pre-activation, h hidden, o output, L loss,
+s regularizer, J objective; parameters W1, b1, W2, b2 in layer order; dimensions d, h, q.
+In code a batch of column vectors becomes a matrix with one example per row, named in capitals
+(x → X, z → Z); parameters keep their names; the adjoint ∂J/∂v is `d` + the code name (dZ, dW1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+DIMS = {name: sp.Symbol(name, integer=True, positive=True) for name in ("d", "h", "q", "n")}
+LAMBDA = sp.Symbol("lambda", positive=True)
+
+
+@dataclass(frozen=True)
+class Var:
+    """A named quantity of the forward pass."""
+
+    name: str
+    kind: str  # "input", "target", "param", "hidden" (per-example vector) or "scalar"
+    shape: tuple = (1, 1)
+
+    @property
+    def symbol(self):
+        if self.kind == "scalar":
+            return sp.Symbol(self.name)
+        return sp.MatrixSymbol(self.name, *self.shape)
+
+    @property
+    def adjoint(self):
+        """The symbol standing for ∂J/∂(this variable), with the variable's shape."""
+        if self.kind == "scalar":
+            return sp.Symbol("d" + self.name)
+        return sp.MatrixSymbol("d" + self.name, *self.shape)
+
+    @property
+    def is_vector(self) -> bool:
+        return self.kind != "scalar" and self.shape[1] == 1
+
+    @property
+    def per_example(self) -> bool:
+        """Whether the variable has one value per example (a row per example in code)."""
+        return self.kind in ("input", "target", "hidden", "scalar") and self.name not in ("s", "J")
+
+    @property
+    def needs_gradient(self) -> bool:
+        return self.kind not in ("input", "target")
+
+    @property
+    def latex(self) -> str:
+        base, layer = self.name.rstrip("0123456789"), self.name[len(self.name.rstrip("0123456789")):]
+        if self.kind == "scalar":
+            return base
+        body = rf"\mathbf{{{base}}}"
+        return rf"{body}^{{({layer})}}" if layer else body
+
+    @property
+    def code(self) -> str:
+        if self.kind in ("param", "scalar"):
+            return self.name
+        return self.name.upper()
+
+    @property
+    def code_shape(self) -> tuple:
+        """The array's shape in code: a bias (out × 1 in the math) is a 1-D array (out,)."""
+        return self.shape[:1] if self.kind == "param" and self.is_vector else self.shape
+
+    @property
+    def shape_text(self) -> str:
+        """The shape in the math's dimension names: R^{h×d}, R^{q}, R."""
+        if self.kind == "scalar":
+            return r"\mathbb{R}"
+        rows, cols = self.shape
+        return rf"\mathbb{{R}}^{{{rows}}}" if cols == 1 else rf"\mathbb{{R}}^{{{rows} \times {cols}}}"
+
+
+def symbol_names(variables) -> dict:
+    """Map from every symbol (forward and adjoint) to its variable."""
+    names = {}
+    for v in variables:
+        names[v.symbol] = v
+        names[v.adjoint] = v
+    return names

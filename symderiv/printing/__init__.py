@@ -1,0 +1,1 @@
+"""Two SymPy printers: the section's LaTeX notation, and NumPy in batch (row) form."""

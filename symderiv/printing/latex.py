@@ -1,0 +1,149 @@
+"""LaTeX in the section's notation: bold vectors and matrices, W^{(1)}, ^\\top, \\odot, ∂J/∂v."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from ..exprs import is_compound
+from ..naming import symbol_names
+
+
+def partial(num: str, den: str) -> str:
+    return rf"\frac{{\partial {num}}}{{\partial {den}}}"
+
+
+class SectionLatexPrinter(LatexPrinter):
+    """Prints derivation expressions; `variables` gives every symbol its name."""
+
+    def __init__(self, variables, extra=None):
+        super().__init__({"order": "none"})
+        self._vars = symbol_names(variables)
+        self._extra = dict(extra or {})  # symbol → LaTeX, for names outside the tape
+
+    def _name(self, expr):
+        if expr in self._extra:
+            return self._extra[expr]
+        var = self._vars.get(expr)
+        if var is None:
+            return None
+        return var.latex if expr == var.symbol else partial("J", var.latex)
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = self._name(expr)
+        return name if name is not None else super()._print_Symbol(expr, style)
+
+    def _print_MatrixSymbol(self, expr):
+        name = self._name(expr)
+        return name if name is not None else super()._print_MatrixSymbol(expr)
+
+    def _print_Transpose(self, expr):
+        arg = self._print(expr.arg)
+        return rf"{{{arg}}}^\top" if "^" in arg else rf"{arg}^\top"
+
+    def _factor(self, arg):
+        text = self._print(arg)
+        return rf"\left({text}\right)" if is_compound(arg) else text
+
+    def _print_MatMul(self, expr):
+        coeff, factors = expr.as_coeff_matrices()
+        body = " ".join(self._factor(f) for f in factors)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return "-" + body
+        return f"{self._scalar(coeff)} {body}"
+
+    def _scalar(self, c):
+        num, den = sp.fraction(c)
+        if den == 1:
+            return self._print(c)
+        return rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
+
+    def _print_Mul(self, expr):
+        coeff, rest = expr.as_coeff_mul()
+        scalars = [f for f in rest if isinstance(f, (sp.Symbol, sp.Pow)) and f.is_Atom or f.is_Symbol]
+        others = [f for f in rest if f not in scalars]
+        lead = coeff * sp.Mul(*scalars)
+        if not others:
+            return super()._print_Mul(expr)
+        body = " ".join(self._factor(f) for f in others)
+        if lead == 1:
+            return body
+        if lead == -1:
+            return "-" + body
+        return f"{self._scalar(lead)} {body}"
+
+    def _print_MatAdd(self, expr):
+        out = []
+        for i, term in enumerate(expr.args):
+            text = self._print(term)
+            if text.startswith("-"):
+                out.append(f" - {text[1:]}" if i else text)
+            else:
+                out.append(f" + {text}" if i else text)
+        return "".join(out)
+
+    def _print_HadamardProduct(self, expr):
+        return r" \odot ".join(self._factor(a) for a in expr.args)
+
+    def _print_Elementwise(self, expr):
+        slot = sp.Symbol("_arg")
+        self._extra[slot] = self._print(expr.arg)
+        try:
+            return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
+        finally:
+            del self._extra[slot]
+
+    def _print_Derivative(self, expr):
+        (f,) = [expr.expr] if len(expr.variables) == 1 else [None]
+        if f is not None and len(f.args) == 1 and f.args[0] == expr.variables[0]:
+            return rf"{self._print(f.func)}'\left({self._print(f.args[0])}\right)"
+        return super()._print_Derivative(expr)
+
+    def _print_Subs(self, expr):
+        # φ′ applied to an expression: SymPy's Subs(Derivative(φ(t), t), t, a) is φ′(a).
+        deriv, (var,), (value,) = expr.args
+        if isinstance(deriv, sp.Derivative) and deriv.variables == (var,):
+            return rf"{self._print(deriv.expr.func)}'\left({self._print(value)}\right)"
+        return super()._print_Subs(expr)
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, sp.core.function.AppliedUndef) or type(expr).__name__ == "sigmoid":
+            name = self._print(expr.func)
+            return rf"{name}\left({', '.join(map(self._print, expr.args))}\right)"
+        return super()._print_Function(expr, exp)
+
+    def _print_UndefinedFunction(self, expr):
+        return self._deal_with_super_sub(expr.__name__) if expr.__name__ != "phi" else r"\phi"
+
+    def _print_sigmoid(self, expr, exp=None):
+        return rf"\sigma\left({self._print(expr.args[0])}\right)"
+
+    def _print_Heaviside(self, expr, exp=None):
+        return rf"\mathbf{{1}}\left({self._print(expr.args[0])} > 0\right)"
+
+    def _print_Max(self, expr, exp=None):
+        return rf"\max\left({', '.join(map(self._print, expr.args))}\right)"
+
+    def _print_log(self, expr, exp=None):
+        return rf"\log {self._print(expr.args[0])}"
+
+    def _print_Softmax(self, expr):
+        return rf"\operatorname{{softmax}}\left({self._print(expr.arg)}\right)"
+
+    def _print_FrobeniusSq(self, expr):
+        (m,) = expr.args
+        sub = "" if m.shape[1] == 1 else r"_\textrm{F}"
+        return rf"\left\|{self._print(m)}\right\|{sub}^2"
+
+    def _print_Dot(self, expr):
+        u, v = expr.args
+        return rf"{self._print(u)}^\top {self._factor(v)}"
+
+    def _print_LogSumExp(self, expr):
+        return rf"\operatorname{{logsumexp}}\left({self._print(expr.args[0])}\right)"
+
+    def _print_GenericLoss(self, expr):
+        o, y = expr.args
+        return rf"l\left({self._print(o)}, {self._print(y)}\right)"

@@ -1,0 +1,187 @@
+"""NumPy in batch form: one example per row, as NumPy users expect.
+
+The derivation is written for one example, with column vectors. A column vector v becomes the
+matrix V whose rows are the examples' vᵀ, so products flip: W v → V @ W.T, Wᵀ g → G @ W, and
+the outer product g vᵀ (summed over the examples, as a parameter is shared by all of them)
+→ G.T @ V. Everything is printed with the spacing the formatter would give it.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+from ..exprs import is_compound
+from ..naming import LAMBDA, symbol_names
+
+
+class BatchNumPyPrinter(NumPyPrinter):
+    """Prints derivation expressions as NumPy code over a batch (see the module docstring)."""
+
+    def __init__(self, variables, stored=None):
+        super().__init__({"fully_qualified_modules": True})
+        self._vars = symbol_names(variables)
+        self._stored = dict(stored or {})  # expression → name of an array forward kept for it
+        self._extra = {}
+
+    def _module_format(self, fqn, register=True):
+        return super()._module_format(fqn, register).replace("numpy.", "np.", 1)
+
+    # -- names ---------------------------------------------------------------------------
+    def _var(self, expr):
+        return self._vars.get(expr)
+
+    def _name(self, expr):
+        if expr in self._extra:
+            return self._extra[expr]
+        if expr == LAMBDA:
+            return "lam"
+        var = self._var(expr)
+        if var is None:
+            return str(expr)
+        return var.code if expr == var.symbol else "d" + var.code
+
+    def _print_Symbol(self, expr):
+        return self._name(expr)
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def batched(self, expr) -> bool:
+        """Whether `expr` has one value per example (a row per example)."""
+        for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
+            var = self._var(s)
+            if s in self._extra or (var is not None and var.per_example):
+                return True
+        return False
+
+    # -- matrices ------------------------------------------------------------------------
+    def _operand(self, expr):
+        text = self._print(expr)
+        return f"({text})" if is_compound(expr) else text
+
+    def _flipped(self, factor):
+        """The code for factorᵀ, where factor is a parameter or a parameter's transpose."""
+        if isinstance(factor, sp.Transpose):
+            return self._operand(factor.arg)
+        return f"{self._operand(factor)}.T"
+
+    def _print_MatMul(self, expr):
+        coeff, factors = expr.as_coeff_matrices()
+        last = factors[-1]
+        if len(factors) == 1:
+            return self._scale(coeff, self._print(last), is_compound(last))
+        if len(factors) == 2 and isinstance(last, sp.Transpose) and self.batched(last):
+            body = f"{self._operand(factors[0])}.T @ {self._operand(last.arg)}"
+        elif self.batched(last):
+            if any(self.batched(f) for f in factors[:-1]):
+                raise NotImplementedError(f"no batch form for the product {expr}")
+            flipped = [self._flipped(f) for f in reversed(factors[:-1])]
+            body = " @ ".join([self._operand(last)] + flipped)
+        else:
+            body = " @ ".join(self._operand(f) for f in factors)
+        return self._scale(coeff, body, False)
+
+    def _scale(self, coeff, body, compound):
+        """coeff · body, where `compound` says whether body needs parentheses as a factor."""
+        num, den = sp.fraction(coeff)
+        if num == 1 and den == 1:
+            return body
+        if compound:
+            body = f"({body})"
+        if num == -1:
+            body = f"-{body}"
+        elif num != 1:
+            body = f"{self._print(num)} * {body}"
+        return body if den == 1 else f"{body} / {self._print(den)}"
+
+    def _print_MatAdd(self, expr):
+        return self._join_terms([self._print(a) for a in expr.args])
+
+    def _print_Transpose(self, expr):
+        return self._flipped(expr.arg)
+
+    def _print_HadamardProduct(self, expr):
+        return " * ".join(self._operand(a) for a in expr.args)
+
+    def _print_Elementwise(self, expr):
+        slot = sp.Symbol("_arg", real=True)
+        self._extra[slot] = self._print(expr.arg)
+        try:
+            return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
+        finally:
+            del self._extra[slot]
+
+    def _print_Softmax(self, expr):
+        lse = self._stored.get(("logsumexp", expr.arg))
+        if lse is None:
+            raise NotImplementedError("softmax needs the logsumexp that forward keeps")
+        return f"np.exp({self._print(expr.arg)} - {lse}[:, None])"
+
+    # -- numbers per example -------------------------------------------------------------
+    def _print_FrobeniusSq(self, expr):
+        (m,) = expr.args
+        if self.batched(m):
+            return f"np.sum({self._pow(m, 2)}, axis=1)"
+        return f"np.vdot({self._print(m)}, {self._print(m)})"
+
+    def _print_Dot(self, expr):
+        u, v = expr.args
+        return f"np.sum({self._operand(u)} * {self._operand(v)}, axis=1)"
+
+    def _print_LogSumExp(self, expr):
+        return self._stored[("logsumexp", expr.args[0])]
+
+    # -- scalar formulas, spaced as the formatter wants ------------------------------------
+    def _join_terms(self, texts):
+        out = texts[0]
+        for text in texts[1:]:
+            out += f" - {text[1:]}" if text.startswith("-") else f" + {text}"
+        return out
+
+    def _print_Add(self, expr):
+        return self._join_terms([self._print(t) for t in expr.args])
+
+    def _print_Mul(self, expr):
+        num, den = sp.fraction(expr)
+        if den != 1:
+            top = self.parenthesize(num, PRECEDENCE["Mul"] - 1)
+            return f"{top} / {self.parenthesize(den, PRECEDENCE['Mul'], strict=True)}"
+        coeff, factors = expr.as_coeff_mul()
+        texts = [self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
+        if coeff == -1:
+            return "-" + " * ".join(texts)
+        if coeff != 1:
+            texts.insert(0, self._print(coeff))
+        return " * ".join(texts)
+
+    def _pow(self, base, exp):
+        b = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
+        if isinstance(base, (sp.MatAdd, sp.HadamardProduct)):
+            b = f"({self._print(base)})"
+        simple = b.replace("_", "").replace(".", "").isalnum()
+        return f"{b}**{exp}" if simple else f"{b} ** {exp}"
+
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp == -1:
+            return f"1 / {self.parenthesize(expr.base, PRECEDENCE['Mul'] + 1)}"
+        return self._pow(expr.base, self._print(expr.exp))
+
+    def _print_Rational(self, expr):
+        return repr(float(expr)) if expr.q in (2, 4, 8) else f"{expr.p} / {expr.q}"
+
+    def _print_Heaviside(self, expr):
+        return f"({self._print(expr.args[0])} > 0)"
+
+    def _print_Max(self, expr):
+        (a,) = [x for x in expr.args if x != 0] if 0 in expr.args and len(expr.args) == 2 else [None]
+        if a is None:
+            raise NotImplementedError(f"no NumPy form for {expr}")
+        return f"np.maximum({self._print(a)}, 0)"
+
+    def _print_sigmoid(self, expr):
+        # σ(t) = (1 + tanh(t/2)) / 2: no overflow for large |t|, unlike 1 / (1 + exp(−t)).
+        return f"0.5 * np.tanh(0.5 * {self.parenthesize(expr.args[0], PRECEDENCE['Mul'])}) + 0.5"
+
+
+__all__ = ["BatchNumPyPrinter"]

@@ -1,0 +1,109 @@
+"""One-line Unicode math for comments and docstrings of generated code: z = W1 x + b1."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from ..exprs import is_compound
+from ..naming import LAMBDA, symbol_names
+
+
+class TextPrinter(StrPrinter):
+    def __init__(self, variables, extra=None):
+        super().__init__({"order": "none"})
+        self._vars = symbol_names(variables)
+        self._extra = dict(extra or {})
+
+    def _name(self, expr):
+        if expr in self._extra:
+            return self._extra[expr]
+        if expr == LAMBDA:
+            return "λ"
+        var = self._vars.get(expr)
+        if var is None:
+            return expr.name
+        return var.name if expr == var.symbol else f"∂J/∂{var.name}"
+
+    _print_Symbol = _print_MatrixSymbol = _name
+
+    def _operand(self, expr):
+        text = self._print(expr)
+        return f"({text})" if is_compound(expr) else text
+
+    def _print_MatMul(self, expr):
+        coeff, factors = expr.as_coeff_matrices()
+        body = " ".join(self._operand(f) for f in factors)
+        num, den = sp.fraction(coeff)
+        if num == -1:
+            body = "-" + body
+        elif num != 1:
+            body = f"{self._print(num)} {body}"
+        return body if den == 1 else f"{self._operand(sp.Symbol(body)) if ' ' in body else body}/{self._print(den)}"
+
+    def _print_MatAdd(self, expr):
+        out = ""
+        for i, term in enumerate(expr.args):
+            text = self._print(term)
+            out += (f" - {text[1:]}" if text.startswith("-") else f" + {text}") if i else text
+        return out
+
+    def _print_Transpose(self, expr):
+        return f"{self._operand(expr.arg)}ᵀ"
+
+    def _print_HadamardProduct(self, expr):
+        return " ⊙ ".join(self._operand(a) for a in expr.args)
+
+    def _print_Elementwise(self, expr):
+        slot = sp.Symbol("_arg")
+        self._extra[slot] = self._print(expr.arg)
+        try:
+            return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
+        finally:
+            del self._extra[slot]
+
+    def _print_Derivative(self, expr):
+        return f"{expr.expr.func}′({', '.join(map(self._print, expr.expr.args))})"
+
+    def _print_Subs(self, expr):
+        deriv, _, (value,) = expr.args
+        return f"{deriv.expr.func}′({self._print(value)})"
+
+    def _print_Heaviside(self, expr):
+        return f"1({self._print(expr.args[0])} > 0)"
+
+    def _print_Max(self, expr):
+        return f"max({', '.join(map(self._print, expr.args))})"
+
+    def _print_sigmoid(self, expr):
+        return f"σ({self._print(expr.args[0])})"
+
+    def _print_Function(self, expr):
+        if expr.func.__name__ == "phi":
+            return f"φ({self._print(expr.args[0])})"
+        return super()._print_Function(expr)
+
+    def _print_Softmax(self, expr):
+        return f"softmax({self._print(expr.arg)})"
+
+    def _print_FrobeniusSq(self, expr):
+        return f"‖{self._print(expr.args[0])}‖²"
+
+    def _print_Dot(self, expr):
+        return f"{self._operand(expr.args[0])}ᵀ {self._operand(expr.args[1])}"
+
+    def _print_LogSumExp(self, expr):
+        return f"logsumexp({self._print(expr.args[0])})"
+
+    def _print_GenericLoss(self, expr):
+        return f"l({', '.join(map(self._print, expr.args))})"
+
+    def _print_Mul(self, expr):
+        num, den = sp.fraction(expr)
+        if den != 1:
+            return f"{self._operand(num)}/{self._operand(den)}"
+        coeff, factors = expr.as_coeff_mul()
+        body = " ".join(self._operand(f) for f in factors)
+        if coeff == -1:
+            return "-" + body
+        return body if coeff == 1 else f"{self._print(coeff)} {body}"

@@ -1,0 +1,44 @@
+"""Jinja environments and the path to the templates, in a source checkout or an installed wheel."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+
+def templates_dir() -> Path:
+    """templates/ beside the package in a checkout (or an editable install); inside it in a wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "module.py.j2").is_file():
+            return candidate
+    raise FileNotFoundError(f"symderiv's templates are missing (looked in {here} and beside it)")
+
+
+@lru_cache(maxsize=None)
+def environment(latex: bool) -> jinja2.Environment:
+    """The Jinja environment; LaTeX templates use ((* *)), ((( ))) and ((# #)) as delimiters."""
+    options = dict(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    if latex:
+        options.update(
+            block_start_string="((*",
+            block_end_string="*))",
+            variable_start_string="(((",
+            variable_end_string=")))",
+            comment_start_string="((#",
+            comment_end_string="#))",
+        )
+    return jinja2.Environment(**options)
+
+
+def render(template: str, **context) -> str:
+    return environment(template.endswith(".tex.j2")).get_template(template).render(**context)
