@@ -135,7 +135,7 @@ class SectionLatexPrinter(LatexPrinter):
     def _print_FrobeniusSq(self, expr):
         (m,) = expr.args
         sub = "" if m.shape[1] == 1 else r"_\textrm{F}"
-        return rf"\left\|{self._print(m)}\right\|{sub}^2"
+        return rf"\|{self._print(m)}\|{sub}^2"
 
     def _print_Dot(self, expr):
         u, v = expr.args

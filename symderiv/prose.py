@@ -1,0 +1,114 @@
+"""The words around the equations, in English and in French (the section's original language)."""
+
+from __future__ import annotations
+
+PROSE = {
+    "en": {
+        "title": "Forward propagation, backward propagation and the computational graph",
+        "intro": (
+            "The network has one hidden layer. An example $\\mathbf{x} \\in \\mathbb{R}^d$ is a "
+            "column vector; the weights have the shape (outputs $\\times$ inputs). Every gradient "
+            "has the shape of its variable."
+        ),
+        "forward": "Forward propagation",
+        "forward_text": (
+            "Forward propagation computes and stores the intermediate variables in order, from "
+            "the input layer to the output layer."
+        ),
+        "where": "Here",
+        "elementwise": "applied elementwise",
+        "loss_assumption": "the entries of $\\mathbf{y}$ sum to one",
+        "graph": "Computational graph",
+        "graph_text": (
+            "Squares are variables and circles are operators; the parameters are filled. The "
+            "input is at the lower left and the objective at the upper right."
+        ),
+        "backward": "Backpropagation",
+        "backward_text": (
+            "Backpropagation traverses the graph in reverse, from the objective to the input, "
+            "by the chain rule: $\\frac{\\partial \\mathsf{Z}}{\\partial \\mathsf{X}} = "
+            "\\textrm{prod}\\left(\\frac{\\partial \\mathsf{Z}}{\\partial \\mathsf{Y}}, "
+            "\\frac{\\partial \\mathsf{Y}}{\\partial \\mathsf{X}}\\right)$, where prod multiplies "
+            "its arguments after the necessary transpositions and swaps."
+        ),
+        "and": "and",
+        "step": {
+            "objective": "First, the gradients of the objective with respect to the loss term "
+            "$L$ and the regularization term $s$:",
+            "output": "Next, the gradient with respect to the output layer variable "
+            "$\\mathbf{o}$:",
+            "local": "The gradients of the regularization term with respect to both parameters:",
+            "parameter": "The gradient with respect to the parameter ${var}$:",
+            "bias": "The gradient with respect to the bias ${var}$, which is not regularized:",
+            "hidden": "Going backward towards the input, the gradient with respect to ${var}$:",
+            "preactivation": "The activation applies elementwise, so the gradient with respect "
+            "to ${var}$ takes the elementwise product $\\odot$:",
+        },
+        "batch_bias": (
+            "Over a minibatch the bias is shared by every example, so its gradient is the sum "
+            "over the examples: ${lhs} = \\sum_i {rhs}_i$."
+        ),
+        "summary": "Summary",
+        "summary_text": "The gradients of $J$ with respect to the parameters:",
+        "training": (
+            "Training alternates the two passes: backpropagation reuses the intermediate values "
+            "stored by forward propagation, so they are kept until it is done."
+        ),
+    },
+    "fr": {
+        "title": "Propagation avant, rétropropagation et graphe de calcul",
+        "intro": (
+            "Le réseau a une couche cachée. Un exemple $\\mathbf{x} \\in \\mathbb{R}^d$ est un "
+            "vecteur colonne ; les poids ont la forme (sorties $\\times$ entrées). Chaque "
+            "gradient a la forme de sa variable."
+        ),
+        "forward": "Propagation avant",
+        "forward_text": (
+            "La propagation avant calcule et stocke, dans l'ordre, les variables intermédiaires, "
+            "de la couche d'entrée à la couche de sortie."
+        ),
+        "where": "Ici",
+        "elementwise": "appliquée élément par élément",
+        "loss_assumption": "les composantes de $\\mathbf{y}$ ont pour somme un",
+        "graph": "Graphe de calcul",
+        "graph_text": (
+            "Les carrés sont des variables et les cercles des opérateurs ; les paramètres sont "
+            "remplis. L'entrée est en bas à gauche et l'objectif en haut à droite."
+        ),
+        "backward": "Rétropropagation",
+        "backward_text": (
+            "La rétropropagation parcourt le graphe en sens inverse, de l'objectif vers "
+            "l'entrée, selon la règle de dérivation en chaîne : $\\frac{\\partial \\mathsf{Z}}"
+            "{\\partial \\mathsf{X}} = \\textrm{prod}\\left(\\frac{\\partial \\mathsf{Z}}"
+            "{\\partial \\mathsf{Y}}, \\frac{\\partial \\mathsf{Y}}{\\partial \\mathsf{X}}"
+            "\\right)$, où prod multiplie ses arguments après les transpositions et permutations "
+            "nécessaires."
+        ),
+        "and": "et",
+        "step": {
+            "objective": "D'abord, les gradients de la fonction objectif par rapport au terme de "
+            "perte $L$ et au terme de régularisation $s$ :",
+            "output": "Ensuite, le gradient par rapport à la variable de la couche de sortie "
+            "$\\mathbf{o}$ :",
+            "local": "Les gradients du terme de régularisation par rapport aux deux paramètres :",
+            "parameter": "Le gradient par rapport au paramètre ${var}$ :",
+            "bias": "Le gradient par rapport au biais ${var}$, qui n'est pas régularisé :",
+            "hidden": "En remontant vers l'entrée, le gradient par rapport à ${var}$ :",
+            "preactivation": "L'activation s'applique élément par élément, donc le gradient par "
+            "rapport à ${var}$ fait intervenir le produit élément par élément $\\odot$ :",
+        },
+        "batch_bias": (
+            "Sur un minibatch, le biais est partagé par tous les exemples : son gradient est la "
+            "somme sur les exemples, ${lhs} = \\sum_i {rhs}_i$."
+        ),
+        "summary": "Récapitulatif",
+        "summary_text": "Les gradients de $J$ par rapport aux paramètres :",
+        "training": (
+            "L'entraînement alterne les deux passes : la rétropropagation réutilise les valeurs "
+            "intermédiaires stockées par la propagation avant, qui sont donc conservées jusqu'à "
+            "la fin de la rétropropagation."
+        ),
+    },
+}
+
+LANGUAGES = tuple(PROSE)
