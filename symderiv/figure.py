@@ -7,6 +7,7 @@ document typesets the labels in its own fonts and compiles without any file besi
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -98,7 +99,11 @@ def svg(graph: Graph) -> str:
 
 
 def pdf(graph: Graph) -> bytes:
-    return run_dot(dot_source(graph), "pdf")
+    """dot's PDF, with its creation date and producer blanked (same lengths, so the
+    cross-reference offsets stay right): the same graph always gives the same bytes."""
+    data = run_dot(dot_source(graph), "pdf")
+    data = re.sub(rb"/CreationDate \(D:\d{14}", b"/CreationDate (D:19700101000000", data)
+    return re.sub(rb"/Producer \(((?:[^()]|\([^()]*\))*)\)", lambda m: b"/Producer (" + b" " * len(m[1]) + b")", data)
 
 
 @dataclass(frozen=True)

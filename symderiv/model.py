@@ -38,8 +38,9 @@ class Model:
         return self.bias == "all" or (self.bias == "hidden" and layer <= self.hidden)
 
     @classmethod
-    def from_mapping(cls, data: dict, source: str) -> Model:
-        """Validate `data` (keys as in TOML); `source` prefixes every error message."""
+    def from_mapping(cls, data: dict, source: str, flags: bool = False) -> Model:
+        """Validate `data` (keys as in TOML, or CLI flags when `flags`); every error message
+        starts with `source` and names the key (or flag), the value and what is allowed."""
         known = [f.name.replace("_", "-") for f in fields(cls)]
         values = {}
         for key, value in data.items():
@@ -47,14 +48,15 @@ class Model:
                 raise UsageError(f"{source}: unknown key {key!r}{_suggest(key, known)}")
             values[key.replace("-", "_")] = value
         model = cls(**values)
-        model._validate(source)
+        model._validate(source, flags)
         return model
 
-    def _validate(self, source: str) -> None:
+    def _validate(self, source: str, flags: bool) -> None:
         def bad(key: str, allowed: str) -> UsageError:
-            return UsageError(
-                f"{source}: {key} = {getattr(self, key)!r} is not allowed; expected {allowed}"
-            )
+            value = getattr(self, key)
+            if flags:
+                return UsageError(f"--{key.replace('_', '-')} {value!r} is not allowed; expected {allowed}")
+            return UsageError(f"{source}: {key} = {value!r} is not allowed; expected {allowed}")
 
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise bad("name", "a Python identifier such as 'seed' or 'mlp_relu'")

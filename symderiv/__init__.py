@@ -1,0 +1,35 @@
+"""symderiv: derive the gradients of a small neural network symbolically, typeset the derivation
+in LaTeX, generate NumPy code for it, and prove both right.
+
+    >>> from symderiv import Model, derive, document, module_source
+    >>> model = Model(activation="tanh", loss="softmax_cross_entropy", bias="hidden")
+    >>> [line.kind for line in derive(model).lines][:3]
+    ['adjoint', 'adjoint', 'local']
+"""
+
+from .derivation import derive
+from .model import Model
+
+__all__ = ["Model", "derive", "document", "fragment", "module_source"]
+
+
+def document(model, lang="en"):
+    """The standalone LaTeX document of `model`'s derivation."""
+    from .document import document as make
+
+    return make(model, lang)
+
+
+def fragment(model, lang="en"):
+    """The derivation's equations alone, for a paper or a notebook."""
+    from .document import fragment as make
+
+    return make(model, lang)
+
+
+def module_source(model):
+    """The NumPy module's source text."""
+    from .codegen import module_spec
+    from .render import render
+
+    return render("module.py.j2", spec=module_spec(model))

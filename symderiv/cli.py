@@ -1,0 +1,173 @@
+"""The command line: latex, codegen, graph, build, check (see DESIGN.md's CLI contract)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from .config import find_config, load_targets, read_toml
+from .errors import UsageError
+from .functions import ACTIVATIONS, LOSSES
+from .model import BIASES, Model
+from .outputs import KINDS, figure, write_atomically
+from .prose import LANGUAGES
+
+FIX = "symderiv build"
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model (a TOML file, or flags)")
+    g.add_argument("--spec", metavar="FILE.toml", help="read the model from a TOML file")
+    g.add_argument("--activation", help=f"{' | '.join(ACTIVATIONS)} (default phi)")
+    g.add_argument("--loss", help=f"{' | '.join(LOSSES)} (default l)")
+    g.add_argument("--bias", help=f"{' | '.join(BIASES)} (default none)")
+    g.add_argument("--no-weight-decay", action="store_true", help="drop the ℓ2 term s")
+    g.add_argument("--hidden", type=int, metavar="K", help="hidden layers (1)")
+    g.add_argument("--name", help="the model's name (default mlp)")
+
+
+def model_from(args) -> Model:
+    given = {k: getattr(args, k) for k in ("activation", "loss", "bias", "hidden", "name")
+             if getattr(args, k) is not None}
+    if args.no_weight_decay:
+        given["weight_decay"] = False
+    if args.spec:
+        if given:
+            flags = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise UsageError(f"--spec {args.spec} cannot be combined with {flags}")
+        return Model.from_mapping(read_toml(Path(args.spec)), args.spec)
+    return Model.from_mapping(given, "command line", flags=True)
+
+
+def parser() -> Parser:
+    p = Parser(prog="symderiv", description="Derive, typeset and generate neural-network gradients.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    latex = sub.add_parser("latex", help="the derivation as a LaTeX document")
+    _model_flags(latex)
+    latex.add_argument("--fragment", action="store_true", help="the equations alone")
+    latex.add_argument("--lang", default="en", help=f"{' | '.join(LANGUAGES)}")
+    latex.add_argument("-o", "--output", metavar="FILE")
+    code = sub.add_parser("codegen", help="the NumPy module")
+    _model_flags(code)
+    code.add_argument("-o", "--output", metavar="FILE")
+    graph = sub.add_parser("graph", help="the computational graph (.svg .pdf .dot .tex)")
+    _model_flags(graph)
+    graph.add_argument("-o", "--output", metavar="FILE", help="without it, dot source on stdout")
+    for name, text in (("build", "regenerate every output the config lists"),
+                       ("check", "exit 1 if an output is stale or a module fails validation")):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("--config", metavar="FILE", help="pyproject.toml or symderiv.toml")
+    return p
+
+
+def _emit(content, output: str | None) -> None:
+    if output is None:
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+        else:
+            sys.stdout.write(content)
+        return
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {output}: the folder {path.parent} does not exist")
+    write_atomically(path, content)
+
+
+def cmd_latex(args) -> int:
+    from .document import document, fragment
+
+    if args.lang not in LANGUAGES:
+        raise UsageError(f"--lang {args.lang!r} is not allowed; expected one of {', '.join(LANGUAGES)}")
+    model = model_from(args)
+    _emit((fragment if args.fragment else document)(model, args.lang), args.output)
+    return 0
+
+
+def cmd_codegen(args) -> int:
+    from .codegen import module_spec
+    from .render import render
+
+    _emit(render("module.py.j2", spec=module_spec(model_from(args))), args.output)
+    return 0
+
+
+def cmd_graph(args) -> int:
+    model = model_from(args)
+    suffix = Path(args.output).suffix if args.output else ".dot"
+    _emit(figure(model, suffix), args.output)
+    return 0
+
+
+def _generate(targets) -> list:
+    return [(t, KINDS[t.kind][1](t.model)) for t in targets]
+
+
+def cmd_build(args) -> int:
+    config = find_config(args.config)
+    results = _generate(load_targets(config))  # everything in memory before anything is written
+    for target, content in results:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target.path, content)
+        print(f"wrote {target.path}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .validation.numeric import TOLERANCE, check_against_differences, load_file
+
+    config = find_config(args.config)
+    fix = FIX if args.config is None else f"{FIX} --config {args.config}"
+    failed = False
+    for target, content in _generate(load_targets(config)):
+        want = content.encode() if isinstance(content, str) else content
+        have = target.path.read_bytes() if target.path.is_file() else None
+        if have == want:
+            continue
+        failed = True
+        if have is None:
+            print(f"{target.path}: missing; run `{fix}`")
+        elif isinstance(content, str):
+            diff = difflib.unified_diff(have.decode(errors="replace").splitlines(keepends=True),
+                                        content.splitlines(keepends=True),
+                                        f"{target.path} (on disk)", f"{target.path} (generated)")
+            sys.stdout.writelines(diff)
+            print(f"{target.path}: out of date; run `{fix}`")
+        else:
+            print(f"{target.path}: out of date (binary); run `{fix}`")
+    print(f"{'module':<28} {'parameters':<16} {'max rel. error':>14}  verdict")
+    for target in load_targets(config):
+        if target.kind != "py" or not target.path.is_file():
+            continue
+        module = load_file(target.path)
+        report = check_against_differences(target.model, module)
+        verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
+        failed |= not report.ok
+        print(f"{str(target.path):<28} {','.join(module.PARAMETERS):<16} {report.worst:>14.2e}  {verdict}")
+    print("check: failed" if failed else "check: ok")
+    return 1 if failed else 0
+
+
+COMMANDS = {"latex": cmd_latex, "codegen": cmd_codegen, "graph": cmd_graph,
+            "build": cmd_build, "check": cmd_check}
+
+
+def main(argv=None) -> int:
+    try:
+        args = parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as e:
+        print(f"symderiv: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""The project config: which models to build and where their outputs go.
+
+In pyproject.toml it is the table [tool.symderiv]; in a symderiv.toml it is the whole file:
+
+    output-dir = "generated"
+    [[models]]                # [[tool.symderiv.models]] in pyproject.toml
+    name = "seed"
+    activation = "phi"
+    loss = "l"
+    outputs = ["tex", "svg"]  # default: tex, svg, and py when the model is concrete
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .codegen import concrete_or_exit
+from .errors import UsageError
+from .model import Model, _suggest
+from .outputs import KINDS
+
+
+@dataclass(frozen=True)
+class Target:
+    model: Model
+    kind: str
+    path: Path
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a TOML file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{path}: invalid TOML: {e}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+
+
+def find_config(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    for name in ("pyproject.toml", "symderiv.toml"):
+        path = Path(name)
+        if path.is_file() and (name == "symderiv.toml" or "symderiv" in read_toml(path).get("tool", {})):
+            return path
+    raise UsageError("no project config: found neither [tool.symderiv] in ./pyproject.toml nor "
+                     "./symderiv.toml (or name one with --config FILE)")
+
+
+def load_targets(path: Path) -> list[Target]:
+    """Every output file the config asks for, in the config's order."""
+    data = read_toml(path)
+    where = f"{path}: [tool.symderiv]" if path.name == "pyproject.toml" else str(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("symderiv")
+        if data is None:
+            raise UsageError(f"{path}: has no [tool.symderiv] table")
+    known = ["output-dir", "models"]
+    for key in data:
+        if key not in known:
+            raise UsageError(f"{where}: unknown key {key!r}{_suggest(key, known)}")
+    out_dir = data.get("output-dir", "generated")
+    if not isinstance(out_dir, str) or not out_dir:
+        raise UsageError(f"{where}: output-dir = {out_dir!r} is not allowed; expected a folder name")
+    models = data.get("models")
+    if not isinstance(models, list) or not models or not all(isinstance(m, dict) for m in models):
+        raise UsageError(f"{where}: expected at least one [[models]] table")
+    targets, names = [], set()
+    for i, table in enumerate(models):
+        table = dict(table)
+        source = f"{where}: models[{i}]"
+        outputs = table.pop("outputs", None)
+        model = Model.from_mapping(table, source)
+        if model.name in names:
+            raise UsageError(f"{source}: name = {model.name!r} is used by an earlier model")
+        names.add(model.name)
+        if outputs is None:
+            outputs = ["tex", "svg"] + (["py"] if model.is_concrete else [])
+        if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
+            raise UsageError(f"{source}: outputs = {outputs!r} is not allowed; expected a list of "
+                             f"{', '.join(KINDS)}")
+        for kind in outputs:
+            if kind not in KINDS:
+                raise UsageError(f"{source}: outputs: {kind!r} is not allowed; expected one of "
+                                 f"{', '.join(KINDS)}")
+            if kind == "py":
+                try:
+                    concrete_or_exit(model)
+                except UsageError as e:
+                    raise UsageError(f"{source}: outputs: 'py': {e}") from None
+            targets.append(Target(model, kind, path.parent / out_dir / (model.name + KINDS[kind][0])))
+    return targets

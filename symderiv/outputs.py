@@ -1,0 +1,56 @@
+"""What each kind of output file holds, and writing files atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .codegen import module_spec
+from .document import document, fragment
+from .errors import UsageError
+from .figure import dot_source, graph_of, pdf, svg, tikz_layout
+from .render import render
+from .tape import build_tape
+
+# kind → (file name suffix, how to make it)
+KINDS = {
+    "tex": (".tex", lambda m: document(m, "en")),
+    "tex-fr": (".fr.tex", lambda m: document(m, "fr")),
+    "fragment": (".fragment.tex", lambda m: fragment(m, "en")),
+    "py": (".py", lambda m: render("module.py.j2", spec=module_spec(m))),
+    "svg": (".svg", lambda m: svg(graph_of(build_tape(m)))),
+    "pdf": (".pdf", lambda m: pdf(graph_of(build_tape(m)))),
+    "dot": (".dot", lambda m: dot_source(graph_of(build_tape(m)))),
+}
+
+
+def figure(model, suffix: str):
+    """The figure in the format its file name asks for (.svg .pdf .dot .tex)."""
+    graph = graph_of(build_tape(model))
+    if suffix == ".svg":
+        return svg(graph)
+    if suffix == ".pdf":
+        return pdf(graph)
+    if suffix == ".dot":
+        return dot_source(graph)
+    if suffix == ".tex":
+        placed, paths = tikz_layout(graph)
+        return render("figure.tex.j2", placed=placed, paths=paths)
+    raise UsageError(f"graph: cannot write {suffix or 'a file without extension'!s}; "
+                     "expected a file name ending in .svg, .pdf, .dot or .tex")
+
+
+def write_atomically(path: Path, content) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path = Path(path)
+    data = content.encode() if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
