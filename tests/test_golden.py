@@ -1,0 +1,49 @@
+"""generated/ is up to date, outputs are deterministic, and check catches drift."""
+
+import shutil
+
+from helpers import ROOT, run
+
+
+def test_generated_is_up_to_date():
+    done = run("check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "check: ok" in done.stdout
+
+
+def test_build_is_byte_identical_across_runs_and_hash_seeds(tmp_path):
+    outputs = []
+    for seed in ("0", "1", "12345"):
+        project = tmp_path / seed
+        project.mkdir()
+        shutil.copy(ROOT / "pyproject.toml", project)
+        done = run("build", cwd=project, env={"PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        outputs.append({p.name: p.read_bytes() for p in sorted((project / "generated").iterdir())})
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0] == {p.name: p.read_bytes() for p in sorted((ROOT / "generated").iterdir())}
+
+
+def test_outputs_hold_no_paths_dates_or_versions():
+    for path in (ROOT / "generated").iterdir():
+        text = path.read_text()
+        for leak in (str(ROOT), "/tmp", "2026", "graphviz version", "symderiv 0."):
+            assert leak not in text, (path.name, leak)
+
+
+def test_check_reports_drift_with_a_diff_and_the_fix(tmp_path):
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    shutil.copytree(ROOT / "generated", tmp_path / "generated")
+    module = tmp_path / "generated" / "relu_squared.py"
+    module.write_text(module.read_text().replace("dW2 = dO.T @ H + lam * W2", "dW2 = dO.T @ H"))
+    (tmp_path / "generated" / "seed.svg").unlink()
+    done = run("check", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "-    dW2 = dO.T @ H  #" in done.stdout and "+    dW2 = dO.T @ H + lam * W2  #" in done.stdout
+    assert "run `symderiv build`" in done.stdout
+    assert "generated/seed.svg: missing" in done.stdout
+    # the edited module is also validated, and fails
+    row = next(line for line in done.stdout.splitlines() if line.startswith("generated/relu_squared.py "))
+    assert row.endswith("FAILED (> 1e-06)")
+    assert run("build", cwd=tmp_path).returncode == 0
+    assert run("check", cwd=tmp_path).returncode == 0

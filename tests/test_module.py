@@ -1,0 +1,95 @@
+"""The generated-module contract (DESIGN.md), and how the code reads."""
+
+import ast
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import CONCRETE, generated_module, model_id
+from symderiv import Model, module_source
+from symderiv.validation.numeric import sample_point
+
+
+def test_contract(concrete):
+    module = generated_module(concrete)
+    names = ("W1", "b1", "W2", "b2")
+    expected = tuple(n for n in names if n[0] == "W" or concrete.has_bias(int(n[1])))
+    assert module.PARAMETERS == expected
+    params = module.init_params((3, 4, 2), rng=0)
+    assert list(params) == list(expected)
+    shapes = {"W1": (4, 3), "b1": (4,), "W2": (2, 4), "b2": (2,)}
+    assert {k: v.shape for k, v in params.items()} == {k: shapes[k] for k in expected}
+    assert all(v.dtype == np.float64 for v in params.values())
+    assert module.init_params((3, 4, 2), rng=0, dtype=np.float32)["W1"].dtype == np.float32
+
+    params, X, Y, lam = sample_point(concrete, module, (3, 4, 2), 5, np.random.default_rng(0))
+    copies = [{k: v.copy() for k, v in params.items()}, X.copy(), Y.copy()]
+    J, cache = module.forward(params, X, Y, lam)
+    grads = module.backward(params, cache, lam)
+    J2, grads2 = module.loss_and_grad(params, X, Y, lam)
+    assert type(J) is float and J == J2
+    assert all(np.array_equal(grads[k], grads2[k]) for k in expected)
+    assert all(np.array_equal(params[k], copies[0][k]) for k in expected)  # inputs untouched
+    assert np.array_equal(X, copies[1]) and np.array_equal(Y, copies[2])
+    assert module.predict(params, X).shape == (5, 2)
+
+
+def test_predict_agrees_with_forward():
+    model = Model(activation="tanh", loss="squared", bias="all", weight_decay=False)
+    module = generated_module(model)
+    params, X, Y, lam = sample_point(model, module, (3, 4, 2), 5, np.random.default_rng(1))
+    # With the squared loss and no decay, J = mean ½‖O − Y‖²: Y = O gives J = 0.
+    O = module.predict(params, X)
+    assert module.forward(params, X, O, lam)[0] == 0.0
+    assert module.forward(params, X, Y, lam)[0] == pytest.approx(0.5 * ((O - Y) ** 2).sum(1).mean())
+
+
+@pytest.mark.parametrize(
+    "array, shape, message",
+    [
+        ("X", (5, 4), r"W1: expected shape \(h, d\) = \(4, 4\), got \(4, 3\)"),
+        ("Y", (5, 3), r"Y: expected shape \(n, q\) = \(5, 2\), got \(5, 3\)"),
+        ("b1", (4, 1), r"b1: expected shape \(h\) = \(4,\), got \(4, 1\)"),
+        ("W2", (2, 5), r"W2: expected shape \(q, h\) = \(2, 4\), got \(2, 5\)"),
+    ],
+)
+def test_wrong_shapes_raise_naming_the_array(array, shape, message):
+    module = generated_module(Model(activation="relu", loss="squared", bias="all"))
+    params = module.init_params((3, 4, 2), rng=0)
+    arrays = {"X": np.ones((5, 3)), "Y": np.ones((5, 2)), **params}
+    arrays[array] = np.ones(shape)
+    args = {k: arrays[k] for k in params}
+    with pytest.raises(ValueError, match=message):
+        module.loss_and_grad(args, arrays["X"], arrays["Y"], 0.1)
+
+
+def test_imports_nothing_but_numpy(concrete):
+    tree = ast.parse(module_source(concrete))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported == {"numpy"}
+
+
+def test_backward_recomputes_no_activation_and_no_forward_product(concrete):
+    body = module_source(concrete).split("def backward(", 1)[1].split("\ndef ", 1)[0]
+    code = "\n".join(line.split("#")[0] for line in body.splitlines() if '"""' not in line)
+    for forward_call in ("np.tanh(", "np.maximum(", "X @", "H @ W"):
+        assert forward_call not in code, forward_call
+
+
+def test_every_statement_carries_its_equation(concrete):
+    body = module_source(concrete).split("def backward(", 1)[1].split("\ndef ", 1)[0]
+    statements = [line for line in body.splitlines() if line.startswith("    d") and " = " in line]
+    assert statements and all("  # ∂J/∂" in line for line in statements)
+
+
+def test_generated_code_is_formatted(tmp_path):
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff (pinned in the test extra) is needed to check the formatting"
+    for model in CONCRETE:
+        (tmp_path / f"{model_id(model).replace('-', '_')}.py").write_text(module_source(model))
+    done = subprocess.run([ruff, "format", "--check", "--line-length", "99", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
