@@ -92,9 +92,9 @@ def backward(params, cache, lam):
     ∂J/∂o = (softmax(o) - y)/n
     ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
     ∂J/∂h = W2ᵀ ∂J/∂o
-    ∂J/∂z = ∂J/∂h ⊙ (1 - tanh(z)**2)
+    ∂J/∂z = ∂J/∂h ⊙ (1 - tanh(z)²)
     ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
-    ∂J/∂b1 = ∂J/∂z
+    ∂J/∂b1 = ∂J/∂z, summed over the examples
     """
     W1 = params["W1"]
     W2 = params["W2"]
@@ -107,9 +107,9 @@ def backward(params, cache, lam):
     dO = (np.exp(O - LSE[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     dW2 = dO.T @ H + lam * W2  # ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
     dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o
-    dZ = dH * (1 - H**2)  # ∂J/∂z = ∂J/∂h ⊙ (1 - tanh(z)**2)
+    dZ = dH * (1 - H**2)  # ∂J/∂z = ∂J/∂h ⊙ (1 - tanh(z)²)
     dW1 = dZ.T @ X + lam * W1  # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
-    db1 = dZ.sum(axis=0)  # ∂J/∂b1 = ∂J/∂z
+    db1 = dZ.sum(axis=0)  # ∂J/∂b1 = ∂J/∂z, summed over the examples
     return {
         "W1": dW1,
         "b1": db1,

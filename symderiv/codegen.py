@@ -41,6 +41,7 @@ class ModuleSpec:
     objective: Statement
     cache: tuple  # names backward reads
     backward: tuple  # of Statement
+    backward_params: tuple  # the parameters backward reads
     gradients: tuple  # of (parameter, statement target)
     helpers: tuple  # helper functions the statements call ("logsumexp")
     equations: tuple  # the forward and backward equations for the docstrings
@@ -97,9 +98,13 @@ def module_spec(model) -> ModuleSpec:
             # A bias is shared by every example: its gradient sums the examples' rows.
             code = f"{code if code.isidentifier() else f'({code})'}.sum(axis=0)"
         target = "d" + var.code
-        backward.append(Statement(target, code, f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"))
+        math = f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
+        if var.kind == "param" and var.is_vector:
+            math += ", summed over the examples"
+        backward.append(Statement(target, code, math))
         used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
     reads = [v.code for v in variables if v.kind != "param" and v.symbol in used]
+    backward_params = tuple(p.code for p in tape.parameters if p.symbol in used)
     reads += list(dict.fromkeys(stored.values()))
 
     terms = []
@@ -134,6 +139,7 @@ def module_spec(model) -> ModuleSpec:
         objective=objective,
         cache=tuple(reads),
         backward=tuple(backward),
+        backward_params=backward_params,
         gradients=tuple((p.name, "d" + p.code) for p in params),
         helpers=tuple(dict.fromkeys(helpers)),
         equations=equations,

@@ -72,6 +72,19 @@ class Derivation:
     def adjoints(self) -> tuple:
         return tuple(a for line in self.lines if line.kind == "adjoint" for a in line.items)
 
+    def __str__(self) -> str:
+        """The backward steps in order, one equation a line: ∂J/∂W2 = ∂J/∂o hᵀ + λ W2."""
+        from .printing.text import TextPrinter
+
+        p = TextPrinter(self.tape.variables).doprint
+        lines = []
+        for line in self.lines:
+            if line.kind == "local":
+                lines.append(" and ".join(f"∂{i.out.name}/∂{i.var.name} = {p(i.expr)}" for i in line.items))
+            else:
+                lines.append(" and ".join(f"∂J/∂{a.var.name} = {p(a.closed)}" for a in line.items))
+        return "\n".join(lines)
+
     @property
     def gradients(self) -> tuple:
         """∂J/∂θ for every parameter θ, in the order of `tape.parameters`."""

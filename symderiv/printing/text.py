@@ -48,6 +48,11 @@ class TextPrinter(StrPrinter):
             out += (f" - {text[1:]}" if text.startswith("-") else f" + {text}") if i else text
         return out
 
+    def _print_Pow(self, expr, rational=False):
+        if expr.exp in (2, 3):
+            return f"{self._operand(expr.base)}{'²³'[int(expr.exp) - 2]}"
+        return super()._print_Pow(expr, rational)
+
     def _print_Transpose(self, expr):
         return f"{self._operand(expr.arg)}ᵀ"
 
