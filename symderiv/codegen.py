@@ -117,8 +117,7 @@ def module_spec(model) -> ModuleSpec:
     predict = []
     for step in tape.steps:
         if step.op in ("matmul", "affine", "activation"):
-            p = BatchNumPyPrinter(variables)
-            p._extra.update(rename)
+            p = BatchNumPyPrinter(variables, extra=rename)
             expr = apply(step, [a.symbol for a in step.args])
             predict.append(Statement("A", p.doprint(expr), f"{step.out.name} = {text.doprint(expr)}"))
 

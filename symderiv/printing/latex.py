@@ -6,27 +6,27 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..exprs import is_compound
-from ..naming import symbol_names
+from .common import DerivationPrinting
 
 
 def partial(num: str, den: str) -> str:
     return rf"\frac{{\partial {num}}}{{\partial {den}}}"
 
 
-class SectionLatexPrinter(LatexPrinter):
+class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
     """Prints derivation expressions; `variables` gives every symbol its name."""
 
     def __init__(self, variables, extra=None):
         super().__init__({"order": "none"})
-        self._vars = symbol_names(variables)
-        self._extra = dict(extra or {})  # symbol → LaTeX, for names outside the tape
+        self._use_names(variables, extra)
 
     def _name(self, expr):
-        if expr in self._extra:
-            return self._extra[expr]
-        var = self._vars.get(expr)
-        if var is None:
+        found = self._lookup(expr)
+        if found is None:
             return None
+        text, var = found
+        if var is None:
+            return text
         return var.latex if expr == var.symbol else partial("J", var.latex)
 
     def _print_Symbol(self, expr, style="plain"):
@@ -45,55 +45,28 @@ class SectionLatexPrinter(LatexPrinter):
         text = self._print(arg)
         return rf"\left({text}\right)" if is_compound(arg) else text
 
-    def _print_MatMul(self, expr):
-        coeff, factors = expr.as_coeff_matrices()
+    def _scaled(self, coeff, factors):
+        """coeff · factors, with the coefficient as the section writes it: λ W, \\frac{λ}{2} (…)."""
         body = " ".join(self._factor(f) for f in factors)
-        if coeff == 1:
-            return body
-        if coeff == -1:
-            return "-" + body
-        return f"{self._scalar(coeff)} {body}"
+        if coeff in (1, -1):
+            return body if coeff == 1 else "-" + body
+        num, den = sp.fraction(coeff)
+        lead = self._print(coeff) if den == 1 else rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
+        return f"{lead} {body}"
 
-    def _scalar(self, c):
-        num, den = sp.fraction(c)
-        if den == 1:
-            return self._print(c)
-        return rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
+    def _print_MatMul(self, expr):
+        return self._scaled(*expr.as_coeff_matrices())
 
     def _print_Mul(self, expr):
+        # A scalar coefficient (numbers and symbols such as λ) in front of other factors.
         coeff, rest = expr.as_coeff_mul()
-        scalars = [f for f in rest if isinstance(f, (sp.Symbol, sp.Pow)) and f.is_Atom or f.is_Symbol]
-        others = [f for f in rest if f not in scalars]
-        lead = coeff * sp.Mul(*scalars)
+        others = [f for f in rest if not f.is_Symbol]
         if not others:
             return super()._print_Mul(expr)
-        body = " ".join(self._factor(f) for f in others)
-        if lead == 1:
-            return body
-        if lead == -1:
-            return "-" + body
-        return f"{self._scalar(lead)} {body}"
-
-    def _print_MatAdd(self, expr):
-        out = []
-        for i, term in enumerate(expr.args):
-            text = self._print(term)
-            if text.startswith("-"):
-                out.append(f" - {text[1:]}" if i else text)
-            else:
-                out.append(f" + {text}" if i else text)
-        return "".join(out)
+        return self._scaled(coeff * sp.Mul(*[f for f in rest if f.is_Symbol]), others)
 
     def _print_HadamardProduct(self, expr):
         return r" \odot ".join(self._factor(a) for a in expr.args)
-
-    def _print_Elementwise(self, expr):
-        slot = sp.Symbol("_arg")
-        self._extra[slot] = self._print(expr.arg)
-        try:
-            return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
-        finally:
-            del self._extra[slot]
 
     def _print_Derivative(self, expr):
         (f,) = [expr.expr] if len(expr.variables) == 1 else [None]

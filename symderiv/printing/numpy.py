@@ -13,33 +13,35 @@ from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from ..exprs import is_compound
-from ..naming import LAMBDA, symbol_names
+from ..naming import LAMBDA
+from .common import DerivationPrinting
 
 
-class BatchNumPyPrinter(NumPyPrinter):
-    """Prints derivation expressions as NumPy code over a batch (see the module docstring)."""
+class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
+    """Prints derivation expressions as NumPy code over a batch (see the module docstring).
 
-    def __init__(self, variables, stored=None):
+    `stored` maps ("logsumexp", v) to the name of the array forward kept for logsumexp(v);
+    `extra` maps symbols to names of their own (predict calls every layer A).
+    """
+
+    def __init__(self, variables, stored=None, extra=None):
         super().__init__({"fully_qualified_modules": True})
-        self._vars = symbol_names(variables)
-        self._stored = dict(stored or {})  # expression → name of an array forward kept for it
-        self._extra = {}
+        self._use_names(variables, extra)
+        self._stored = dict(stored or {})
 
     def _module_format(self, fqn, register=True):
         return super()._module_format(fqn, register).replace("numpy.", "np.", 1)
 
     # -- names ---------------------------------------------------------------------------
-    def _var(self, expr):
-        return self._vars.get(expr)
-
     def _name(self, expr):
-        if expr in self._extra:
-            return self._extra[expr]
         if expr == LAMBDA:
             return "lam"
-        var = self._var(expr)
-        if var is None:
+        found = self._lookup(expr)
+        if found is None:
             return str(expr)
+        text, var = found
+        if var is None:
+            return text
         return var.code if expr == var.symbol else "d" + var.code
 
     def _print_Symbol(self, expr):
@@ -50,8 +52,8 @@ class BatchNumPyPrinter(NumPyPrinter):
     def batched(self, expr) -> bool:
         """Whether `expr` has one value per example (a row per example)."""
         for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
-            var = self._var(s)
-            if s in self._extra or (var is not None and var.per_example):
+            found = self._lookup(s)
+            if found is not None and (found[1] is None or found[1].per_example):
                 return True
         return False
 
@@ -95,22 +97,11 @@ class BatchNumPyPrinter(NumPyPrinter):
             body = f"{self._print(num)} * {body}"
         return body if den == 1 else f"{body} / {self._print(den)}"
 
-    def _print_MatAdd(self, expr):
-        return self._join_terms([self._print(a) for a in expr.args])
-
     def _print_Transpose(self, expr):
         return self._flipped(expr.arg)
 
     def _print_HadamardProduct(self, expr):
         return " * ".join(self._operand(a) for a in expr.args)
-
-    def _print_Elementwise(self, expr):
-        slot = sp.Symbol("_arg", real=True)
-        self._extra[slot] = self._print(expr.arg)
-        try:
-            return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
-        finally:
-            del self._extra[slot]
 
     def _print_Softmax(self, expr):
         lse = self._stored.get(("logsumexp", expr.arg))
@@ -133,12 +124,6 @@ class BatchNumPyPrinter(NumPyPrinter):
         return self._stored[("logsumexp", expr.args[0])]
 
     # -- scalar formulas, spaced as the formatter wants ------------------------------------
-    def _join_terms(self, texts):
-        out = texts[0]
-        for text in texts[1:]:
-            out += f" - {text[1:]}" if text.startswith("-") else f" + {text}"
-        return out
-
     def _print_Add(self, expr):
         return self._join_terms([self._print(t) for t in expr.args])
 

@@ -6,23 +6,24 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from ..exprs import is_compound
-from ..naming import LAMBDA, symbol_names
+from ..naming import LAMBDA
+from .common import DerivationPrinting
 
 
-class TextPrinter(StrPrinter):
+class TextPrinter(DerivationPrinting, StrPrinter):
     def __init__(self, variables, extra=None):
         super().__init__({"order": "none"})
-        self._vars = symbol_names(variables)
-        self._extra = dict(extra or {})
+        self._use_names(variables, extra)
 
     def _name(self, expr):
-        if expr in self._extra:
-            return self._extra[expr]
         if expr == LAMBDA:
             return "λ"
-        var = self._vars.get(expr)
-        if var is None:
+        found = self._lookup(expr)
+        if found is None:
             return expr.name
+        text, var = found
+        if var is None:
+            return text
         return var.name if expr == var.symbol else f"∂J/∂{var.name}"
 
     _print_Symbol = _print_MatrixSymbol = _name
@@ -41,13 +42,6 @@ class TextPrinter(StrPrinter):
             body = f"{self._print(num)} {body}"
         return body if den == 1 else f"{self._operand(sp.Symbol(body)) if ' ' in body else body}/{self._print(den)}"
 
-    def _print_MatAdd(self, expr):
-        out = ""
-        for i, term in enumerate(expr.args):
-            text = self._print(term)
-            out += (f" - {text[1:]}" if text.startswith("-") else f" + {text}") if i else text
-        return out
-
     def _print_Pow(self, expr, rational=False):
         if expr.exp in (2, 3):
             return f"{self._operand(expr.base)}{'²³'[int(expr.exp) - 2]}"
@@ -58,14 +52,6 @@ class TextPrinter(StrPrinter):
 
     def _print_HadamardProduct(self, expr):
         return " ⊙ ".join(self._operand(a) for a in expr.args)
-
-    def _print_Elementwise(self, expr):
-        slot = sp.Symbol("_arg")
-        self._extra[slot] = self._print(expr.arg)
-        try:
-            return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
-        finally:
-            del self._extra[slot]
 
     def _print_Derivative(self, expr):
         return f"{expr.expr.func}′({', '.join(map(self._print, expr.expr.args))})"

@@ -1,0 +1,46 @@
+"""What the three printers share: names from the tape, f(arg) for Elementwise, signed sums."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..naming import symbol_names
+
+
+class DerivationPrinting:
+    """Mixin for a SymPy printer of derivation expressions.
+
+    `variables` are the tape's variables (each symbol and its adjoint get their names from
+    them); `extra` maps other symbols to their printed form.
+    """
+
+    def _use_names(self, variables, extra=None):
+        self._vars = symbol_names(variables)
+        self._extra = dict(extra or {})
+
+    def _lookup(self, expr):
+        """(printed form, None) for an extra symbol, (None, Var) for a tape symbol, else None."""
+        if expr in self._extra:
+            return self._extra[expr], None
+        var = self._vars.get(expr)
+        return (None, var) if var is not None else None
+
+    def _print_Elementwise(self, expr):
+        # f is a Lambda in t: print f's body with t standing for the printed argument.
+        slot = sp.Symbol("_arg", real=True)
+        self._extra[slot] = self._print(expr.arg)
+        try:
+            return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
+        finally:
+            del self._extra[slot]
+
+    @staticmethod
+    def _join_terms(texts):
+        """a + b - c from the printed terms ["a", "b", "-c"], in the given order."""
+        out = texts[0]
+        for text in texts[1:]:
+            out += f" - {text[1:]}" if text.startswith("-") else f" + {text}"
+        return out
+
+    def _print_MatAdd(self, expr):
+        return self._join_terms([self._print(a) for a in expr.args])
