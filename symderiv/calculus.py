@@ -47,7 +47,9 @@ def loss_gradient(formula: sp.Expr, o, y):
             return component(e.args[0]) * component(e.args[1]) + next(rests)
         if isinstance(e, LogSumExp):
             rest = next(rests)
-            softmaxes.append((sp.exp(component(e.args[0])) / (sp.exp(component(e.args[0])) + rest)))
+            softmaxes.append(
+                (sp.exp(component(e.args[0])) / (sp.exp(component(e.args[0])) + rest))
+            )
             return sp.log(sp.exp(component(e.args[0])) + rest)
         raise TypeError(f"cannot differentiate the loss term {e}")
 
@@ -68,7 +70,9 @@ def vectorize(expr: sp.Expr, vectors: dict, last):
     if expr in vectors:
         return vectors[expr]
     if isinstance(expr, sp.Add):
-        ordered = sorted(expr.args, key=lambda a: (a.has(*_keys(vectors, last)), sp.default_sort_key(a)))
+        ordered = sorted(
+            expr.args, key=lambda a: (a.has(*_keys(vectors, last)), sp.default_sort_key(a))
+        )
         return total([vectorize(a, vectors, last) for a in ordered])
     if isinstance(expr, sp.Mul):
         coeff, factors = expr.as_coeff_mul()

@@ -34,8 +34,11 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
 
 
 def model_from(args) -> Model:
-    given = {k: getattr(args, k) for k in ("activation", "loss", "bias", "hidden", "name")
-             if getattr(args, k) is not None}
+    given = {
+        k: getattr(args, k)
+        for k in ("activation", "loss", "bias", "hidden", "name")
+        if getattr(args, k) is not None
+    }
     if args.no_weight_decay:
         given["weight_decay"] = False
     if args.spec:
@@ -47,7 +50,9 @@ def model_from(args) -> Model:
 
 
 def parser() -> Parser:
-    p = Parser(prog="symderiv", description="Derive, typeset and generate neural-network gradients.")
+    p = Parser(
+        prog="symderiv", description="Derive, typeset and generate neural-network gradients."
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     latex = sub.add_parser("latex", help="the derivation as a LaTeX document")
     _model_flags(latex)
@@ -60,8 +65,10 @@ def parser() -> Parser:
     graph = sub.add_parser("graph", help="the computational graph (.svg .pdf .dot .tex)")
     _model_flags(graph)
     graph.add_argument("-o", "--output", metavar="FILE", help="without it, dot source on stdout")
-    for name, text in (("build", "regenerate every output the config lists"),
-                       ("check", "exit 1 if an output is stale or a module fails validation")):
+    for name, text in (
+        ("build", "regenerate every output the config lists"),
+        ("check", "exit 1 if an output is stale or a module fails validation"),
+    ):
         c = sub.add_parser(name, help=text)
         c.add_argument("--config", metavar="FILE", help="pyproject.toml or symderiv.toml")
     return p
@@ -84,7 +91,9 @@ def cmd_latex(args) -> int:
     from .document import document, fragment
 
     if args.lang not in LANGUAGES:
-        raise UsageError(f"--lang {args.lang!r} is not allowed; expected one of {', '.join(LANGUAGES)}")
+        raise UsageError(
+            f"--lang {args.lang!r} is not allowed; expected one of {', '.join(LANGUAGES)}"
+        )
     model = model_from(args)
     _emit((fragment if args.fragment else document)(model, args.lang), args.output)
     return 0
@@ -134,9 +143,12 @@ def cmd_check(args) -> int:
         if have is None:
             print(f"{target.path}: missing; run `{fix}`")
         elif isinstance(content, str):
-            diff = difflib.unified_diff(have.decode(errors="replace").splitlines(keepends=True),
-                                        content.splitlines(keepends=True),
-                                        f"{target.path} (on disk)", f"{target.path} (generated)")
+            diff = difflib.unified_diff(
+                have.decode(errors="replace").splitlines(keepends=True),
+                content.splitlines(keepends=True),
+                f"{target.path} (on disk)",
+                f"{target.path} (generated)",
+            )
             sys.stdout.writelines(diff)
             print(f"{target.path}: out of date; run `{fix}`")
         else:
@@ -149,13 +161,20 @@ def cmd_check(args) -> int:
         report = check_against_differences(target.model, module)
         verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
         failed |= not report.ok
-        print(f"{str(target.path):<28} {','.join(module.PARAMETERS):<16} {report.worst:>14.2e}  {verdict}")
+        print(
+            f"{str(target.path):<28} {','.join(module.PARAMETERS):<16} {report.worst:>14.2e}  {verdict}"
+        )
     print("check: failed" if failed else "check: ok")
     return 1 if failed else 0
 
 
-COMMANDS = {"latex": cmd_latex, "codegen": cmd_codegen, "graph": cmd_graph,
-            "build": cmd_build, "check": cmd_check}
+COMMANDS = {
+    "latex": cmd_latex,
+    "codegen": cmd_codegen,
+    "graph": cmd_graph,
+    "build": cmd_build,
+    "check": cmd_check,
+}
 
 
 def main(argv=None) -> int:

@@ -35,7 +35,6 @@ class ModuleSpec:
     summary: str
     parameters: tuple  # of (name, its shape in dimension names as a tuple literal)
     parameter_names: str  # the PARAMETERS tuple literal
-    layers: tuple  # of (W, b or None), for init_params
     forward: tuple  # of Statement
     predict: tuple  # of Statement
     objective: Statement
@@ -66,84 +65,87 @@ def module_spec(model) -> ModuleSpec:
     concrete_or_exit(model)
     derivation = derive(model, batch=True)
     tape = derivation.tape
-    variables = tape.variables
-    text = TextPrinter(variables)
-
-    stored, helpers, forward = {}, [], []
-    for step in tape.steps:
-        if step.op == "objective":
-            continue
-        inputs = [a.symbol for a in step.args]
-        # A loss is computed by its stable formula; the document shows its definition.
-        expr = step.fn.formula(*inputs) if step.op == "loss" else apply(step, inputs)
-        for lse in sorted(expr.atoms(LogSumExp), key=sp.default_sort_key):
-            name = "LSE"
-            stored[("logsumexp", lse.args[0])] = name
-            helpers.append("logsumexp")
-            code = f"_logsumexp({BatchNumPyPrinter(variables).doprint(lse.args[0])})"
-            forward.append(Statement(name, code, f"logsumexp({text.doprint(lse.args[0])})"))
-        math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
-        forward.append(Statement(step.out.code, BatchNumPyPrinter(variables, stored).doprint(expr), math))
-
-    printer = BatchNumPyPrinter(variables, stored)
-    output_form = _derivatives_from_outputs(tape)
-    backward, used = [], set()
-    for adjoint in derivation.adjoints:
-        if adjoint.is_constant:
-            continue
-        closed = adjoint.closed.xreplace(output_form)
-        code = printer.doprint(closed)
-        var = adjoint.var
-        if var.kind == "param" and var.is_vector:
-            # A bias is shared by every example: its gradient sums the examples' rows.
-            code = f"{code if code.isidentifier() else f'({code})'}.sum(axis=0)"
-        target = "d" + var.code
-        math = f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
-        if var.kind == "param" and var.is_vector:
-            math += ", summed over the examples"
-        backward.append(Statement(target, code, math))
-        used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
-    reads = [v.code for v in variables if v.kind != "param" and v.symbol in used]
-    backward_params = tuple(p.code for p in tape.parameters if p.symbol in used)
-    reads += list(dict.fromkeys(stored.values()))
-
-    terms = []
-    for L in tape.steps[-1].args:
-        terms.append(f"{L.code}.mean()" if L.per_example else L.code)
-    objective = Statement("J", f"float({' + '.join(terms)})", "J = (1/n) Σᵢ L_i" + (" + s" if len(terms) > 1 else ""))
-
-    rename = {v.symbol: "A" for v in variables if v.kind == "hidden"}
-    rename.update({v.symbol: "X" for v in variables if v.kind == "input"})
-    predict = []
-    for step in tape.steps:
-        if step.op in ("matmul", "affine", "activation"):
-            p = BatchNumPyPrinter(variables, extra=rename)
-            expr = apply(step, [a.symbol for a in step.args])
-            predict.append(Statement("A", p.doprint(expr), f"{step.out.name} = {text.doprint(expr)}"))
-
+    text = TextPrinter(tape.variables)
+    forward, stored = _forward(tape, text)
+    backward, used = _backward(derivation, stored, text)
+    terms = [f"{v.code}.mean()" if v.per_example else v.code for v in tape.steps[-1].args]
+    objective = Statement(
+        "J", f"float({' + '.join(terms)})", "J = (1/n) Σᵢ L_i" + " + s" * (len(terms) > 1)
+    )
     params = tape.parameters
-    layers = []
-    for W in (p for p in params if p.name.startswith("W")):
-        b = next((p for p in params if p.name == "b" + W.name[1:]), None)
-        layers.append((W.name, b.name if b else None))
-    equations = tuple(s.math for s in forward if s.target != "LSE") + (objective.math,)
     return ModuleSpec(
         name=model.name,
         summary=_summary(model),
         parameters=tuple((p.name, py_tuple(str(d) for d in p.code_shape)) for p in params),
         parameter_names=py_tuple(p.name for p in params),
-        layers=tuple(layers),
-        forward=tuple(forward),
-        predict=tuple(predict),
+        forward=forward,
+        predict=_predict(tape, text),
         objective=objective,
-        cache=tuple(reads),
-        backward=tuple(backward),
-        backward_params=backward_params,
+        cache=tuple(v.code for v in tape.variables if v.kind != "param" and v.symbol in used)
+        + tuple(dict.fromkeys(stored.values())),
+        backward=backward,
+        backward_params=tuple(p.code for p in params if p.symbol in used),
         gradients=tuple((p.name, "d" + p.code) for p in params),
-        helpers=tuple(dict.fromkeys(helpers)),
-        equations=equations,
+        helpers=("logsumexp",) if stored else (),
+        equations=tuple(s.math for s in forward if s.target not in stored.values())
+        + (objective.math,),
         uses_lam=model.weight_decay,
     )
+
+
+def _forward(tape, text):
+    """The forward statements, and the arrays kept for backward besides the tape's variables
+    (logsumexp(o), from which backward gets softmax(o) without another max and sum)."""
+    stored, statements = {}, []
+    for step in tape.steps[:-1]:  # the objective J is its own statement
+        inputs = [a.symbol for a in step.args]
+        # A loss is computed by its stable formula; the comment shows its definition.
+        expr = step.fn.formula(*inputs) if step.op == "loss" else apply(step, inputs)
+        for lse in sorted(expr.atoms(LogSumExp), key=sp.default_sort_key):
+            stored[("logsumexp", lse.args[0])] = "LSE"
+            code = f"_logsumexp({BatchNumPyPrinter(tape.variables).doprint(lse.args[0])})"
+            statements.append(Statement("LSE", code, f"logsumexp({text.doprint(lse.args[0])})"))
+        code = BatchNumPyPrinter(tape.variables, stored).doprint(expr)
+        math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
+        statements.append(Statement(step.out.code, code, math))
+    return tuple(statements), stored
+
+
+def _backward(derivation, stored, text):
+    """The backward statements, and every symbol they read."""
+    printer = BatchNumPyPrinter(derivation.tape.variables, stored)
+    output_form = _derivatives_from_outputs(derivation.tape)
+    statements, used = [], set()
+    for adjoint in derivation.adjoints:
+        if adjoint.is_constant:
+            continue
+        var = adjoint.var
+        closed = adjoint.closed.xreplace(output_form)
+        code = printer.doprint(closed)
+        math = f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
+        if var.kind == "param" and var.is_vector:
+            # A bias is shared by every example: its gradient sums the examples' rows. This is
+            # the one place where broadcasting over the batch is undone.
+            code = f"{code if code.isidentifier() else f'({code})'}.sum(axis=0)"
+            math += ", summed over the examples"
+        statements.append(Statement("d" + var.code, code, math))
+        used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
+    return tuple(statements), used
+
+
+def _predict(tape, text):
+    """The layers again, every one named A, so that only the current layer is kept."""
+    rename = {v.symbol: "A" for v in tape.variables if v.kind == "hidden"}
+    rename.update({v.symbol: "X" for v in tape.variables if v.kind == "input"})
+    printer = BatchNumPyPrinter(tape.variables, extra=rename)
+    statements = []
+    for step in tape.steps:
+        if step.op in ("matmul", "affine", "activation"):
+            expr = apply(step, [a.symbol for a in step.args])
+            statements.append(
+                Statement("A", printer.doprint(expr), f"{step.out.name} = {text.doprint(expr)}")
+            )
+    return tuple(statements)
 
 
 def py_tuple(items) -> str:

@@ -48,10 +48,14 @@ def find_config(explicit: str | None) -> Path:
         return Path(explicit)
     for name in ("pyproject.toml", "symderiv.toml"):
         path = Path(name)
-        if path.is_file() and (name == "symderiv.toml" or "symderiv" in read_toml(path).get("tool", {})):
+        if path.is_file() and (
+            name == "symderiv.toml" or "symderiv" in read_toml(path).get("tool", {})
+        ):
             return path
-    raise UsageError("no project config: found neither [tool.symderiv] in ./pyproject.toml nor "
-                     "./symderiv.toml (or name one with --config FILE)")
+    raise UsageError(
+        "no project config: found neither [tool.symderiv] in ./pyproject.toml nor "
+        "./symderiv.toml (or name one with --config FILE)"
+    )
 
 
 def load_targets(path: Path) -> list[Target]:
@@ -68,7 +72,9 @@ def load_targets(path: Path) -> list[Target]:
             raise UsageError(f"{where}: unknown key {key!r}{_suggest(key, known)}")
     out_dir = data.get("output-dir", "generated")
     if not isinstance(out_dir, str) or not out_dir:
-        raise UsageError(f"{where}: output-dir = {out_dir!r} is not allowed; expected a folder name")
+        raise UsageError(
+            f"{where}: output-dir = {out_dir!r} is not allowed; expected a folder name"
+        )
     models = data.get("models")
     if not isinstance(models, list) or not models or not all(isinstance(m, dict) for m in models):
         raise UsageError(f"{where}: expected at least one [[models]] table")
@@ -84,16 +90,22 @@ def load_targets(path: Path) -> list[Target]:
         if outputs is None:
             outputs = ["tex", "svg"] + (["py"] if model.is_concrete else [])
         if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
-            raise UsageError(f"{source}: outputs = {outputs!r} is not allowed; expected a list of "
-                             f"{', '.join(KINDS)}")
+            raise UsageError(
+                f"{source}: outputs = {outputs!r} is not allowed; expected a list of "
+                f"{', '.join(KINDS)}"
+            )
         for kind in outputs:
             if kind not in KINDS:
-                raise UsageError(f"{source}: outputs: {kind!r} is not allowed; expected one of "
-                                 f"{', '.join(KINDS)}")
+                raise UsageError(
+                    f"{source}: outputs: {kind!r} is not allowed; expected one of "
+                    f"{', '.join(KINDS)}"
+                )
             if kind == "py":
                 try:
                     concrete_or_exit(model)
                 except UsageError as e:
                     raise UsageError(f"{source}: outputs: 'py': {e}") from None
-            targets.append(Target(model, kind, path.parent / out_dir / (model.name + KINDS[kind][0])))
+            targets.append(
+                Target(model, kind, path.parent / out_dir / (model.name + KINDS[kind][0]))
+            )
     return targets

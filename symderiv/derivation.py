@@ -80,7 +80,9 @@ class Derivation:
         lines = []
         for line in self.lines:
             if line.kind == "local":
-                lines.append(" and ".join(f"∂{i.out.name}/∂{i.var.name} = {p(i.expr)}" for i in line.items))
+                lines.append(
+                    " and ".join(f"∂{i.out.name}/∂{i.var.name} = {p(i.expr)}" for i in line.items)
+                )
             else:
                 lines.append(" and ".join(f"∂J/∂{a.var.name} = {p(a.closed)}" for a in line.items))
         return "\n".join(lines)
@@ -113,12 +115,16 @@ def derive(model, batch: bool = False) -> Derivation:
         vjp = rule(step)
         contributions = vjp(step, upstream[step.out], *inputs)
         if len(contributions) != len(step.args):
-            raise AssertionError(f"the rule for {step.op!r} gave {len(contributions)} entries "
-                                 f"for {len(step.args)} inputs")
+            raise AssertionError(
+                f"the rule for {step.op!r} gave {len(contributions)} entries "
+                f"for {len(step.args)} inputs"
+            )
         if step.op in EXPLAINED_LOCALLY:
             locals_ = vjp(step, sp.Integer(1), *inputs)
-            pending[step.out] = Line("local", tuple(
-                Local(step.out, v, e) for v, e in zip(step.args, locals_) if e is not None))
+            pending[step.out] = Line(
+                "local",
+                tuple(Local(step.out, v, e) for v, e in zip(step.args, locals_) if e is not None),
+            )
         done = []
         for var, contribution in zip(step.args, contributions):
             remaining[var] -= 1

@@ -56,9 +56,15 @@ def equations(model, lang: str = "en") -> dict:
     for line in derivation.lines:
         intro = words["step"][_role(line)]
         if line.kind == "local":
-            rows = (joiner.join(f"{partial(i.out.latex, i.var.latex)} = {p(i.expr)}" for i in line.items),)
+            rows = (
+                joiner.join(
+                    f"{partial(i.out.latex, i.var.latex)} = {p(i.expr)}" for i in line.items
+                ),
+            )
         elif line.items[0].is_constant:
-            rows = (joiner.join(f"{partial('J', a.var.latex)} = {p(a.closed)}" for a in line.items),)
+            rows = (
+                joiner.join(f"{partial('J', a.var.latex)} = {p(a.closed)}" for a in line.items),
+            )
         else:
             (a,) = line.items
             intro = intro.replace("{var}", a.var.latex)
@@ -66,7 +72,10 @@ def equations(model, lang: str = "en") -> dict:
                 rf"\textrm{{prod}}\left({partial('J', t.via.latex)}, {partial(t.via.latex, a.var.latex)}\right)"
                 for t in a.terms
             )
-            rows = (f"{partial('J', a.var.latex)} &= {prods}", rf"&= {p(a.closed)} \in {a.var.shape_text}")
+            rows = (
+                f"{partial('J', a.var.latex)} &= {prods}",
+                rf"&= {p(a.closed)} \in {a.var.shape_text}",
+            )
         backward.append(Block(intro, rows))
 
     summary = tuple(
@@ -77,7 +86,11 @@ def equations(model, lang: str = "en") -> dict:
     for g in derivation.gradients:
         if g.var.is_vector:
             (term,) = g.terms
-            notes.append(words["batch_bias"].replace("{lhs}", partial("J", g.var.latex)).replace("{rhs}", p(term.expr)))
+            notes.append(
+                words["batch_bias"]
+                .replace("{lhs}", partial("J", g.var.latex))
+                .replace("{rhs}", p(term.expr))
+            )
 
     definitions = []
     step_act = next(s for s in tape.steps if s.op == "activation")
@@ -85,9 +98,7 @@ def equations(model, lang: str = "en") -> dict:
     if act.is_concrete:
         fn = latex.doprint(act.formula)
         dfn = latex.doprint(act.derivative.expr)
-        definitions.append(
-            rf"$\phi(t) = {fn}$, $\phi'(t) = {dfn}$, {words['elementwise']}"
-        )
+        definitions.append(rf"$\phi(t) = {fn}$, $\phi'(t) = {dfn}$, {words['elementwise']}")
     step_loss = next(s for s in tape.steps if s.op == "loss")
     if step_loss.fn.is_concrete:
         o_sym, y_sym = (a.symbol for a in step_loss.args)
@@ -96,8 +107,13 @@ def equations(model, lang: str = "en") -> dict:
         if step_loss.fn.name == "softmax_cross_entropy":
             text += f" ({words['loss_assumption']})"
         definitions.append(text)
-    return dict(forward=forward, definitions=tuple(definitions), backward=tuple(backward),
-                summary=summary, notes=tuple(notes))
+    return dict(
+        forward=forward,
+        definitions=tuple(definitions),
+        backward=tuple(backward),
+        summary=summary,
+        notes=tuple(notes),
+    )
 
 
 def fragment(model, lang: str = "en") -> str:

@@ -55,7 +55,9 @@ class Model:
         def bad(key: str, allowed: str) -> UsageError:
             value = getattr(self, key)
             if flags:
-                return UsageError(f"--{key.replace('_', '-')} {value!r} is not allowed; expected {allowed}")
+                return UsageError(
+                    f"--{key.replace('_', '-')} {value!r} is not allowed; expected {allowed}"
+                )
             return UsageError(f"{source}: {key} = {value!r} is not allowed; expected {allowed}")
 
         if not isinstance(self.name, str) or not self.name.isidentifier():

@@ -52,7 +52,10 @@ class Var:
 
     @property
     def latex(self) -> str:
-        base, layer = self.name.rstrip("0123456789"), self.name[len(self.name.rstrip("0123456789")):]
+        base, layer = (
+            self.name.rstrip("0123456789"),
+            self.name[len(self.name.rstrip("0123456789")) :],
+        )
         if self.kind == "scalar":
             return base
         body = rf"\mathbf{{{base}}}"
@@ -75,7 +78,9 @@ class Var:
         if self.kind == "scalar":
             return r"\mathbb{R}"
         rows, cols = self.shape
-        return rf"\mathbb{{R}}^{{{rows}}}" if cols == 1 else rf"\mathbb{{R}}^{{{rows} \times {cols}}}"
+        return (
+            rf"\mathbb{{R}}^{{{rows}}}" if cols == 1 else rf"\mathbb{{R}}^{{{rows} \times {cols}}}"
+        )
 
 
 def symbol_names(variables) -> dict:

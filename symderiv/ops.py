@@ -98,7 +98,9 @@ def rule(step):
     try:
         return OPS[step.op].vjp
     except KeyError:
-        raise NotImplementedError(f"no vector-Jacobian rule for the operation {step.op!r}") from None
+        raise NotImplementedError(
+            f"no vector-Jacobian rule for the operation {step.op!r}"
+        ) from None
 
 
 __all__ = ["OPS", "apply", "rule", "total", "dloss_symbol"]

@@ -37,8 +37,10 @@ def figure(model, suffix: str):
     if suffix == ".tex":
         placed, paths = tikz_layout(graph)
         return render("figure.tex.j2", placed=placed, paths=paths)
-    raise UsageError(f"graph: cannot write {suffix or 'a file without extension'!s}; "
-                     "expected a file name ending in .svg, .pdf, .dot or .tex")
+    raise UsageError(
+        f"graph: cannot write {suffix or 'a file without extension'!s}; "
+        "expected a file name ending in .svg, .pdf, .dot or .tex"
+    )
 
 
 def write_atomically(path: Path, content) -> None:

@@ -16,7 +16,9 @@ BIASES = ("none", "hidden", "all")
 
 CONCRETE = [
     Model(activation=a, loss=l, bias=b, weight_decay=wd)
-    for a, l, b, wd in itertools.product(CONCRETE_ACTIVATIONS, CONCRETE_LOSSES, BIASES, (True, False))
+    for a, l, b, wd in itertools.product(
+        CONCRETE_ACTIVATIONS, CONCRETE_LOSSES, BIASES, (True, False)
+    )
 ]
 
 

@@ -34,4 +34,6 @@ def objective(model, params, X, Y, lam):
 
 
 def value_and_grad(model, params, X, Y, lam):
-    return objective(model, params, X, Y, lam), grad(lambda p: objective(model, p, X, Y, lam))(params)
+    return objective(model, params, X, Y, lam), grad(lambda p: objective(model, p, X, Y, lam))(
+        params
+    )

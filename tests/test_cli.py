@@ -2,29 +2,47 @@
 and writes nothing (an existing output file is left as it was)."""
 
 import pytest
-
 from helpers import run
 
 BAD_FLAGS = [
-    (["latex", "--activation", "swish"], "--activation 'swish' is not allowed; expected one of phi, relu"),
+    (
+        ["latex", "--activation", "swish"],
+        "--activation 'swish' is not allowed; expected one of phi, relu",
+    ),
     (["latex", "--loss", "hinge"], "--loss 'hinge' is not allowed; expected one of l, squared"),
-    (["codegen", "--activation", "relu", "--loss", "squared", "--bias", "some"],
-     "--bias 'some' is not allowed; expected one of none, hidden, all"),
+    (
+        ["codegen", "--activation", "relu", "--loss", "squared", "--bias", "some"],
+        "--bias 'some' is not allowed; expected one of none, hidden, all",
+    ),
     (["latex", "--hidden", "2"], "--hidden 2 is not allowed; expected 1"),
     (["latex", "--hidden", "two"], "argument --hidden: invalid int value: 'two'"),
     (["latex", "--name", "1st"], "--name '1st' is not allowed; expected a Python identifier"),
-    (["latex", "--name", "class"], "--name 'class' is not allowed; expected an identifier that is not a Python keyword"),
+    (
+        ["latex", "--name", "class"],
+        "--name 'class' is not allowed; expected an identifier that is not a Python keyword",
+    ),
     (["latex", "--lang", "de"], "--lang 'de' is not allowed; expected one of en, fr"),
-    (["codegen"], "activation 'phi' is symbolic and cannot become code; choose one of relu, sigmoid, tanh, identity"),
-    (["codegen", "--activation", "tanh"], "loss 'l' is symbolic and cannot become code; choose one of squared, softmax_cross_entropy"),
+    (
+        ["codegen"],
+        "activation 'phi' is symbolic and cannot become code; choose one of relu, sigmoid, tanh, identity",
+    ),
+    (
+        ["codegen", "--activation", "tanh"],
+        "loss 'l' is symbolic and cannot become code; choose one of squared, softmax_cross_entropy",
+    ),
     (["latex", "--frobnicate"], "unrecognized arguments: --frobnicate"),
-    (["graph", "-o", "{out}.png"], "graph: cannot write .png; expected a file name ending in .svg, .pdf, .dot or .tex"),
+    (
+        ["graph", "-o", "{out}.png"],
+        "graph: cannot write .png; expected a file name ending in .svg, .pdf, .dot or .tex",
+    ),
     (["latex", "--spec", "{tmp}/missing.toml"], "missing.toml: no such file"),
     (["latex", "--spec", "{spec}", "--loss", "squared"], "cannot be combined with --loss"),
 ]
 
 
-@pytest.mark.parametrize("args, message", BAD_FLAGS, ids=lambda a: " ".join(a) if isinstance(a, list) else None)
+@pytest.mark.parametrize(
+    "args, message", BAD_FLAGS, ids=lambda a: " ".join(a) if isinstance(a, list) else None
+)
 def test_bad_flags_exit_2_and_write_nothing(tmp_path, args, message):
     out = tmp_path / "out.tex"
     out.write_text("precious\n")
@@ -46,8 +64,11 @@ def test_bad_flags_exit_2_and_write_nothing(tmp_path, args, message):
 
 BAD_TOML = [
     ('activation = "relu\n', "invalid TOML: "),
-    ('activation = "relu"\nactivaton = "tanh"\n', "unknown key 'activaton'; did you mean 'activation'?"),
-    ("weight_decay = \"yes\"\n", "weight_decay = 'yes' is not allowed; expected true or false"),
+    (
+        'activation = "relu"\nactivaton = "tanh"\n',
+        "unknown key 'activaton'; did you mean 'activation'?",
+    ),
+    ('weight_decay = "yes"\n', "weight_decay = 'yes' is not allowed; expected true or false"),
     ("hidden = 0\n", "hidden = 0 is not allowed; expected 1"),
     ("bias = 3\n", "bias = 3 is not allowed; expected one of none, hidden, all"),
     ('name = "my model"\n', "name = 'my model' is not allowed; expected a Python identifier"),
@@ -73,16 +94,27 @@ def test_toml_syntax_error_gives_line_and_column(tmp_path):
 
 
 BAD_CONFIG = [
-    ('[tool.symderiv]\nmodels = []\n', "expected at least one [[models]] table"),
-    ('[tool.symderiv]\noutput_dir = "x"\n[[tool.symderiv.models]]\nname = "a"\n',
-     "unknown key 'output_dir'; did you mean 'output-dir'?"),
-    ('[[tool.symderiv.models]]\nname = "a"\noutputs = ["py"]\n',
-     "models[0]: outputs: 'py': activation 'phi' is symbolic"),
-    ('[[tool.symderiv.models]]\nname = "a"\noutputs = ["html"]\n',
-     "models[0]: outputs: 'html' is not allowed; expected one of tex, tex-fr, fragment, py, svg, pdf, dot"),
-    ('[[tool.symderiv.models]]\nname = "a"\n[[tool.symderiv.models]]\nname = "a"\n',
-     "models[1]: name = 'a' is used by an earlier model"),
-    ('[[tool.symderiv.models]]\nname = "a"\nloss = "hinge"\n', "models[0]: loss = 'hinge' is not allowed"),
+    ("[tool.symderiv]\nmodels = []\n", "expected at least one [[models]] table"),
+    (
+        '[tool.symderiv]\noutput_dir = "x"\n[[tool.symderiv.models]]\nname = "a"\n',
+        "unknown key 'output_dir'; did you mean 'output-dir'?",
+    ),
+    (
+        '[[tool.symderiv.models]]\nname = "a"\noutputs = ["py"]\n',
+        "models[0]: outputs: 'py': activation 'phi' is symbolic",
+    ),
+    (
+        '[[tool.symderiv.models]]\nname = "a"\noutputs = ["html"]\n',
+        "models[0]: outputs: 'html' is not allowed; expected one of tex, tex-fr, fragment, py, svg, pdf, dot",
+    ),
+    (
+        '[[tool.symderiv.models]]\nname = "a"\n[[tool.symderiv.models]]\nname = "a"\n',
+        "models[1]: name = 'a' is used by an earlier model",
+    ),
+    (
+        '[[tool.symderiv.models]]\nname = "a"\nloss = "hinge"\n',
+        "models[0]: loss = 'hinge' is not allowed",
+    ),
 ]
 
 
@@ -104,7 +136,8 @@ def test_no_config_is_a_usage_error(tmp_path):
 
 def test_a_bad_second_model_writes_none_of_the_first_models_outputs(tmp_path):
     (tmp_path / "symderiv.toml").write_text(
-        '[[models]]\nname = "a"\n[[models]]\nname = "b"\nloss = "nope"\n')
+        '[[models]]\nname = "a"\n[[models]]\nname = "b"\nloss = "nope"\n'
+    )
     done = run("build", cwd=tmp_path)
     assert done.returncode == 2 and not (tmp_path / "generated").exists()
 
@@ -113,7 +146,8 @@ def test_a_failure_while_generating_leaves_old_outputs_intact(tmp_path):
     # Without Graphviz the figure cannot be made: build fails after the module was generated
     # in memory, and nothing on disk changes.
     (tmp_path / "symderiv.toml").write_text(
-        '[[models]]\nname = "a"\nactivation = "relu"\nloss = "squared"\noutputs = ["py", "svg"]\n')
+        '[[models]]\nname = "a"\nactivation = "relu"\nloss = "squared"\noutputs = ["py", "svg"]\n'
+    )
     (tmp_path / "generated").mkdir()
     (tmp_path / "generated" / "a.py").write_text("old\n")
     done = run("build", cwd=tmp_path, env={"PATH": str(tmp_path)})
@@ -132,16 +166,31 @@ def test_outputs_go_to_stdout_without_o():
 
 def test_spec_file_and_flags_give_the_same_module(tmp_path):
     spec = tmp_path / "m.toml"
-    spec.write_text('name = "net"\nactivation = "tanh"\nloss = "softmax_cross_entropy"\nbias = "hidden"\n')
+    spec.write_text(
+        'name = "net"\nactivation = "tanh"\nloss = "softmax_cross_entropy"\nbias = "hidden"\n'
+    )
     by_spec = run("codegen", "--spec", spec).stdout
-    by_flags = run("codegen", "--name", "net", "--activation", "tanh", "--loss",
-                   "softmax_cross_entropy", "--bias", "hidden").stdout
+    by_flags = run(
+        "codegen",
+        "--name",
+        "net",
+        "--activation",
+        "tanh",
+        "--loss",
+        "softmax_cross_entropy",
+        "--bias",
+        "hidden",
+    ).stdout
     assert by_spec == by_flags and by_spec.startswith('"""net: ')
 
 
 def test_figure_formats(tmp_path):
-    for suffix, head in ((".svg", b"<?xml"), (".pdf", b"%PDF"), (".dot", b"// Computational graph"),
-                         (".tex", b"\\resizebox")):
+    for suffix, head in (
+        (".svg", b"<?xml"),
+        (".pdf", b"%PDF"),
+        (".dot", b"// Computational graph"),
+        (".tex", b"\\resizebox"),
+    ):
         out = tmp_path / f"fig{suffix}"
         assert run("graph", "--bias", "all", "-o", out).returncode == 0
         assert out.read_bytes().startswith(head)

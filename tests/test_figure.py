@@ -8,9 +8,23 @@ from symderiv.tape import build_tape
 
 LABELS = {"op1_1": "×1", "op2_1": "φ", "op3_1": "×2", "op4_1": "l", "op5_1": "ℓ2", "op6_1": "+"}
 SECTION_EDGES = {
-    ("x", "×1"), ("W1", "×1"), ("×1", "z"), ("z", "φ"), ("φ", "h"), ("h", "×2"), ("W2", "×2"),
-    ("×2", "o"), ("o", "l"), ("y", "l"), ("l", "L"), ("L", "+"), ("W1", "ℓ2"), ("W2", "ℓ2"),
-    ("ℓ2", "s"), ("s", "+"), ("+", "J"),
+    ("x", "×1"),
+    ("W1", "×1"),
+    ("×1", "z"),
+    ("z", "φ"),
+    ("φ", "h"),
+    ("h", "×2"),
+    ("W2", "×2"),
+    ("×2", "o"),
+    ("o", "l"),
+    ("y", "l"),
+    ("l", "L"),
+    ("L", "+"),
+    ("W1", "ℓ2"),
+    ("W2", "ℓ2"),
+    ("ℓ2", "s"),
+    ("s", "+"),
+    ("+", "J"),
 }
 
 
@@ -34,7 +48,10 @@ def test_bias_joins_through_an_addition_before_z():
 def test_input_lower_left_objective_upper_right():
     assert shutil.which("dot"), "Graphviz's dot is required"
     placed, paths = tikz_layout(graph_of(build_tape(Model())))
-    where = {p.node.id: tuple(float(v.strip(" in")) for v in p.position.strip("()").split(",")) for p in placed}
+    where = {
+        p.node.id: tuple(float(v.strip(" in")) for v in p.position.strip("()").split(","))
+        for p in placed
+    }
     (x_x, x_y), (j_x, j_y) = where["x"], where["J"]
     assert x_x == min(x for x, _ in where.values())  # leftmost
     assert j_x == max(x for x, _ in where.values())  # rightmost

@@ -39,11 +39,16 @@ def test_check_reports_drift_with_a_diff_and_the_fix(tmp_path):
     (tmp_path / "generated" / "seed.svg").unlink()
     done = run("check", cwd=tmp_path)
     assert done.returncode == 1
-    assert "-    dW2 = dO.T @ H  #" in done.stdout and "+    dW2 = dO.T @ H + lam * W2  #" in done.stdout
+    assert (
+        "-    dW2 = dO.T @ H  #" in done.stdout
+        and "+    dW2 = dO.T @ H + lam * W2  #" in done.stdout
+    )
     assert "run `symderiv build`" in done.stdout
     assert "generated/seed.svg: missing" in done.stdout
     # the edited module is also validated, and fails
-    row = next(line for line in done.stdout.splitlines() if line.startswith("generated/relu_squared.py "))
+    row = next(
+        line for line in done.stdout.splitlines() if line.startswith("generated/relu_squared.py ")
+    )
     assert row.endswith("FAILED (> 1e-06)")
     assert run("build", cwd=tmp_path).returncode == 0
     assert run("check", cwd=tmp_path).returncode == 0

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-
 from conftest import generated_module
 from reference import value_and_grad
+
 from symderiv.validation.numeric import relative_error, sample_point
 
 

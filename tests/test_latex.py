@@ -4,7 +4,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from helpers import ROOT, run
 
 PDFLATEX = shutil.which("pdflatex")
@@ -12,8 +11,13 @@ PDFLATEX = shutil.which("pdflatex")
 
 def compile_tex(path):
     assert PDFLATEX, "pdflatex is required (Debian: texlive-latex-recommended, texlive-pictures)"
-    done = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", path.name],
-                          cwd=path.parent, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", path.name],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert path.with_suffix(".pdf").stat().st_size > 10_000
     return done.stdout
@@ -33,16 +37,30 @@ def test_fragment_compiles_in_a_paper(tmp_path):
     fragment = (ROOT / "generated" / "seed.fragment.tex").read_text()
     assert "\\documentclass" not in fragment and "\\begin{align*}" in fragment
     paper = tmp_path / "paper.tex"
-    paper.write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
-                     + fragment + "\\end{document}\n")
+    paper.write_text(
+        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+        + fragment
+        + "\\end{document}\n"
+    )
     compile_tex(paper)
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_latex_command_output_compiles_alone(tmp_path, lang):
     doc = tmp_path / "doc.tex"
-    done = run("latex", "--activation", "sigmoid", "--loss", "softmax_cross_entropy", "--bias", "all",
-               "--lang", lang, "-o", doc)
+    done = run(
+        "latex",
+        "--activation",
+        "sigmoid",
+        "--loss",
+        "softmax_cross_entropy",
+        "--bias",
+        "all",
+        "--lang",
+        lang,
+        "-o",
+        doc,
+    )
     assert done.returncode == 0 and done.stdout == "", done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.tex"]  # the figure is inside
     compile_tex(doc)
@@ -51,6 +69,8 @@ def test_latex_command_output_compiles_alone(tmp_path, lang):
 def test_figure_tex_compiles_when_input(tmp_path):
     assert run("graph", "--bias", "hidden", "-o", tmp_path / "fig.tex").returncode == 0
     doc = tmp_path / "doc.tex"
-    doc.write_text("\\documentclass{article}\n\\usepackage{tikz,graphicx}\n\\begin{document}\n"
-                   "\\input{fig}\n\\end{document}\n")
+    doc.write_text(
+        "\\documentclass{article}\n\\usepackage{tikz,graphicx}\n\\begin{document}\n"
+        "\\input{fig}\n\\end{document}\n"
+    )
     compile_tex(doc)

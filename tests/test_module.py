@@ -6,8 +6,8 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from conftest import CONCRETE, generated_module, model_id
+
 from symderiv import Model, module_source
 from symderiv.validation.numeric import sample_point
 
@@ -43,7 +43,9 @@ def test_predict_agrees_with_forward():
     # With the squared loss and no decay, J = mean ½‖O − Y‖²: Y = O gives J = 0.
     O = module.predict(params, X)
     assert module.forward(params, X, O, lam)[0] == 0.0
-    assert module.forward(params, X, Y, lam)[0] == pytest.approx(0.5 * ((O - Y) ** 2).sum(1).mean())
+    assert module.forward(params, X, Y, lam)[0] == pytest.approx(
+        0.5 * ((O - Y) ** 2).sum(1).mean()
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,12 @@ def test_wrong_shapes_raise_naming_the_array(array, shape, message):
 
 def test_imports_nothing_but_numpy(concrete):
     tree = ast.parse(module_source(concrete))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported == {"numpy"}
 
@@ -90,6 +97,9 @@ def test_generated_code_is_formatted(tmp_path):
     assert ruff, "ruff (pinned in the test extra) is needed to check the formatting"
     for model in CONCRETE:
         (tmp_path / f"{model_id(model).replace('-', '_')}.py").write_text(module_source(model))
-    done = subprocess.run([ruff, "format", "--check", "--line-length", "99", str(tmp_path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [ruff, "format", "--check", "--line-length", "99", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from conftest import generated_module
+
 from symderiv import Model, module_source
 from symderiv.validation.numeric import (
     TOLERANCE,
@@ -17,7 +17,9 @@ from symderiv.validation.numeric import (
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_gradients_match_central_differences(concrete, seed):
-    report = check_against_differences(concrete, generated_module(concrete), batches=(1, 7), seed=seed)
+    report = check_against_differences(
+        concrete, generated_module(concrete), batches=(1, 7), seed=seed
+    )
     assert report.worst <= TOLERANCE, report.errors
 
 

@@ -5,6 +5,7 @@ import sys
 import venv
 
 from helpers import ROOT
+
 from symderiv.render import templates_dir
 
 
@@ -14,21 +15,30 @@ def test_editable_install_uses_the_checkouts_templates():
 
 def test_wheel_carries_the_templates(tmp_path):
     wheels = tmp_path / "wheels"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT],
-                           capture_output=True, text=True)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, ROOT],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("symderiv-*.whl")
     env = tmp_path / "venv"
     venv.create(env, system_site_packages=True, with_pip=True)
     python = env / "bin" / "python"
-    installed = subprocess.run([python, "-m", "pip", "install", "--no-deps", "-q", wheel],
-                               capture_output=True, text=True)
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "--no-deps", "-q", wheel], capture_output=True, text=True
+    )
     assert installed.returncode == 0, installed.stderr
-    probe = ("import symderiv.render as r, symderiv; "
-             "print(symderiv.__file__); print(r.templates_dir())")
+    probe = (
+        "import symderiv.render as r, symderiv; print(symderiv.__file__); print(r.templates_dir())"
+    )
     where = subprocess.run([python, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
     package, templates = where.stdout.split()
     assert package.startswith(str(env)) and templates.startswith(str(env)), where.stdout
-    done = subprocess.run([env / "bin" / "symderiv", "codegen", "--activation", "tanh", "--loss", "squared"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        [env / "bin" / "symderiv", "codegen", "--activation", "tanh", "--loss", "squared"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "def loss_and_grad(" in done.stdout, done.stderr

@@ -2,8 +2,7 @@
 
 import pytest
 
-from symderiv import Model
-from symderiv import ops
+from symderiv import Model, ops
 from symderiv.validation.symbolic import symbolic_mismatches
 
 VARIANTS = [
@@ -18,15 +17,21 @@ VARIANTS = [
 ]
 
 
-@pytest.mark.parametrize("model", VARIANTS, ids=lambda m: f"{m.activation}-{m.loss}-{m.bias}-{m.weight_decay}")
+@pytest.mark.parametrize(
+    "model", VARIANTS, ids=lambda m: f"{m.activation}-{m.loss}-{m.bias}-{m.weight_decay}"
+)
 def test_closed_forms_equal_entrywise_derivatives(model):
     assert symbolic_mismatches(model, sizes=(3, 4, 2)) == []
 
 
 def test_a_wrong_rule_is_caught(monkeypatch):
     # Drop the weight-decay contribution: ∂J/∂W must then differ from sympy.diff.
-    broken = ops.Op("weight_decay", ops.OPS["weight_decay"].figure, ops.OPS["weight_decay"].forward,
-                    lambda step, g, *Ws: tuple(0 * W for W in Ws))
+    broken = ops.Op(
+        "weight_decay",
+        ops.OPS["weight_decay"].figure,
+        ops.OPS["weight_decay"].forward,
+        lambda step, g, *Ws: tuple(0 * W for W in Ws),
+    )
     monkeypatch.setitem(ops.OPS, "weight_decay", broken)
     wrong = symbolic_mismatches(Model(activation="tanh", loss="squared"), sizes=(2, 2, 2))
     assert "∂J/∂W1[0,0]" in wrong and "∂J/∂W2[1,1]" in wrong

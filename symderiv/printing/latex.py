@@ -51,7 +51,11 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         if coeff in (1, -1):
             return body if coeff == 1 else "-" + body
         num, den = sp.fraction(coeff)
-        lead = self._print(coeff) if den == 1 else rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
+        lead = (
+            self._print(coeff)
+            if den == 1
+            else rf"\frac{{{self._print(num)}}}{{{self._print(den)}}}"
+        )
         return f"{lead} {body}"
 
     def _print_MatMul(self, expr):

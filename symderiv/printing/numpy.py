@@ -159,7 +159,9 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return f"({self._print(expr.args[0])} > 0)"
 
     def _print_Max(self, expr):
-        (a,) = [x for x in expr.args if x != 0] if 0 in expr.args and len(expr.args) == 2 else [None]
+        (a,) = (
+            [x for x in expr.args if x != 0] if 0 in expr.args and len(expr.args) == 2 else [None]
+        )
         if a is None:
             raise NotImplementedError(f"no NumPy form for {expr}")
         return f"np.maximum({self._print(a)}, 0)"

@@ -40,7 +40,11 @@ class TextPrinter(DerivationPrinting, StrPrinter):
             body = "-" + body
         elif num != 1:
             body = f"{self._print(num)} {body}"
-        return body if den == 1 else f"{self._operand(sp.Symbol(body)) if ' ' in body else body}/{self._print(den)}"
+        return (
+            body
+            if den == 1
+            else f"{self._operand(sp.Symbol(body)) if ' ' in body else body}/{self._print(den)}"
+        )
 
     def _print_Pow(self, expr, rational=False):
         if expr.exp in (2, 3):

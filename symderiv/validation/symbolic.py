@@ -17,7 +17,9 @@ from ..ops import apply, dloss_symbol
 
 
 def explicit_matrix(name: str, rows: int, cols: int) -> sp.ImmutableMatrix:
-    return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True))
+    return sp.ImmutableMatrix(
+        rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}{j + 1}", real=True)
+    )
 
 
 def symbolic_mismatches(model, sizes=(3, 4, 2)) -> list[str]:
@@ -52,7 +54,9 @@ def symbolic_mismatches(model, sizes=(3, 4, 2)) -> list[str]:
         got = values[adjoint.var.adjoint]
         for i in range(theta.rows):
             for j in range(theta.cols):
-                want = sp.diff(J, theta[i, j]).replace(sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0))
+                want = sp.diff(J, theta[i, j]).replace(
+                    sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0)
+                )
                 if not _equal(got[i, j], want):
                     mismatches.append(f"∂J/∂{adjoint.var.name}[{i},{j}]")
     return mismatches
