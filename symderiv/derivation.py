@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .exprs import total
+from .naming import DIMS
 from .ops import rule
 from .tape import Tape, build_tape
 
@@ -39,11 +40,11 @@ class Adjoint:
     @property
     def closed(self):
         exprs = [t.expr for t in self.terms]
-        return sp.Add(*exprs) if self.var.kind == "scalar" else total(exprs)
+        return sp.Add(*exprs) if self.var.is_scalar else total(exprs)
 
     @property
     def is_constant(self) -> bool:
-        return self.var.kind == "scalar" and not self.closed.free_symbols - {_n()}
+        return self.var.is_scalar and not self.closed.free_symbols - {DIMS["n"]}
 
 
 @dataclass(frozen=True)
@@ -92,12 +93,6 @@ class Derivation:
         """∂J/∂θ for every parameter θ, in the order of `tape.parameters`."""
         by_var = {a.var: a for a in self.adjoints}
         return tuple(by_var[p] for p in self.tape.parameters)
-
-
-def _n():
-    from .naming import DIMS
-
-    return DIMS["n"]
 
 
 def derive(model, batch: bool = False) -> Derivation:

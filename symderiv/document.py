@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy as sp
-
 from .calculus import loss_gradient
 from .derivation import derive
 from .figure import graph_of, tikz_layout
@@ -23,115 +21,117 @@ class Block:
     rows: tuple
 
 
-def _role(line) -> str:
+def _role(line, tape) -> str:
+    """Which sentence introduces a backward line: it depends on what the variable is and on
+    the op that consumes it (the loss for o, the activation for z)."""
     if line.kind == "local":
         return "local"
-    var = line.items[0].var
-    if var.kind == "scalar":
+    adjoint = line.items[0]
+    var = adjoint.var
+    if var.is_scalar:
         return "objective"
     if var.kind == "param":
         return "bias" if var.is_vector else "parameter"
-    if var.name == "o":
-        return "output"
-    consumers = [a.via for a in line.items[0].terms]
-    return "preactivation" if consumers and consumers[0].name == "h" else "hidden"
+    consumer = next(s for s in tape.steps if s.out == adjoint.terms[0].via)
+    return {"loss": "output", "activation": "preactivation"}.get(consumer.op, "hidden")
 
 
-def equations(model, lang: str = "en") -> dict:
-    """The prepared forward equations, backward blocks and summary of `model`."""
+def equations(derivation, lang: str = "en") -> dict:
+    """The forward equations, backward blocks, summary and notes of a derivation, printed."""
     words = PROSE[lang]
-    derivation = derive(model)
     tape = derivation.tape
-    o = next(v for v in tape.variables if v.name == "o")
+    o = next(s for s in tape.steps if s.op == "loss").args[0]
     latex = SectionLatexPrinter(tape.variables, {dloss_symbol(o.symbol): partial("L", o.latex)})
     p = latex.doprint
-    joiner = rf" \; \textrm{{{words['and']}}} \; "
-
     forward = tuple(
         f"{p(step.out.symbol)} &= {p(apply(step, [a.symbol for a in step.args]))}"
         for step in tape.steps
     )
+    summary = tuple(
+        rf"{partial('J', g.var.latex)} &= {p(g.closed)} \in {g.var.shape_text}"
+        for g in derivation.gradients
+    )
+    notes = tuple(
+        words["batch_bias"]
+        .replace("{lhs}", partial("J", g.var.latex))
+        .replace("{rhs}", p(g.terms[0].expr))
+        for g in derivation.gradients
+        if g.var.is_vector
+    )
+    return dict(
+        forward=forward,
+        definitions=_definitions(tape, latex, words),
+        backward=_backward(derivation, latex, words),
+        summary=summary,
+        notes=notes,
+    )
 
-    backward = []
+
+def _backward(derivation, latex, words) -> tuple:
+    """One block per backward line: its sentence, then the prod form and the closed form."""
+    p = latex.doprint
+    joiner = rf" \; \textrm{{{words['and']}}} \; "
+    blocks = []
     for line in derivation.lines:
-        intro = words["step"][_role(line)]
+        intro = words["step"][_role(line, derivation.tape)]
         if line.kind == "local":
-            rows = (
-                joiner.join(
-                    f"{partial(i.out.latex, i.var.latex)} = {p(i.expr)}" for i in line.items
-                ),
-            )
+            equalities = [f"{partial(i.out.latex, i.var.latex)} = {p(i.expr)}" for i in line.items]
+            rows = (joiner.join(equalities),)
         elif line.items[0].is_constant:
-            rows = (
-                joiner.join(f"{partial('J', a.var.latex)} = {p(a.closed)}" for a in line.items),
-            )
+            equalities = [f"{partial('J', a.var.latex)} = {p(a.closed)}" for a in line.items]
+            rows = (joiner.join(equalities),)
         else:
             (a,) = line.items
             intro = intro.replace("{var}", a.var.latex)
             prods = " + ".join(
-                rf"\textrm{{prod}}\left({partial('J', t.via.latex)}, {partial(t.via.latex, a.var.latex)}\right)"
+                rf"\textrm{{prod}}\left({partial('J', t.via.latex)}, "
+                rf"{partial(t.via.latex, a.var.latex)}\right)"
                 for t in a.terms
             )
             rows = (
                 f"{partial('J', a.var.latex)} &= {prods}",
                 rf"&= {p(a.closed)} \in {a.var.shape_text}",
             )
-        backward.append(Block(intro, rows))
+        blocks.append(Block(intro, rows))
+    return tuple(blocks)
 
-    summary = tuple(
-        rf"{partial('J', g.var.latex)} &= {p(g.closed)} \in {g.var.shape_text}"
-        for g in derivation.gradients
-    )
-    notes = []
-    for g in derivation.gradients:
-        if g.var.is_vector:
-            (term,) = g.terms
-            notes.append(
-                words["batch_bias"]
-                .replace("{lhs}", partial("J", g.var.latex))
-                .replace("{rhs}", p(term.expr))
-            )
 
+def _definitions(tape, latex, words) -> tuple:
+    """What the concrete φ and l are, with the derivatives symderiv found for them."""
+    p = latex.doprint
     definitions = []
-    step_act = next(s for s in tape.steps if s.op == "activation")
-    act = step_act.fn
+    act = next(s for s in tape.steps if s.op == "activation").fn
     if act.is_concrete:
-        fn = latex.doprint(act.formula)
-        dfn = latex.doprint(act.derivative.expr)
-        definitions.append(rf"$\phi(t) = {fn}$, $\phi'(t) = {dfn}$, {words['elementwise']}")
-    step_loss = next(s for s in tape.steps if s.op == "loss")
-    if step_loss.fn.is_concrete:
-        o_sym, y_sym = (a.symbol for a in step_loss.args)
-        grad = loss_gradient(step_loss.fn.formula(o_sym, y_sym), o_sym, y_sym)
-        text = rf"$L = {p(step_loss.fn.definition(o_sym, y_sym))}$, ${partial('L', o.latex)} = {p(grad)}$"
-        if step_loss.fn.name == "softmax_cross_entropy":
+        definitions.append(
+            rf"$\phi(t) = {p(act.formula)}$, $\phi'(t) = {p(act.derivative.expr)}$, "
+            + words["elementwise"]
+        )
+    loss_step = next(s for s in tape.steps if s.op == "loss")
+    loss = loss_step.fn
+    if loss.is_concrete:
+        o, y = (a.symbol for a in loss_step.args)
+        grad = loss_gradient(loss.formula(o, y), o, y)
+        text = rf"$L = {p(loss.definition(o, y))}$, ${partial('L', latex.doprint(o))} = {p(grad)}$"
+        if loss.labels_on_simplex:
             text += f" ({words['loss_assumption']})"
         definitions.append(text)
-    return dict(
-        forward=forward,
-        definitions=tuple(definitions),
-        backward=tuple(backward),
-        summary=summary,
-        notes=tuple(notes),
-    )
+    return tuple(definitions)
 
 
 def fragment(model, lang: str = "en") -> str:
-    return render("equations.tex.j2", eq=equations(model, lang), words=PROSE[lang], prose=False)
+    eq = equations(derive(model), lang)
+    return render("equations.tex.j2", eq=eq, words=PROSE[lang], prose=False)
 
 
 def document(model, lang: str = "en") -> str:
-    placed, paths = tikz_layout(graph_of(derive(model).tape))
+    derivation = derive(model)
+    placed, paths = tikz_layout(graph_of(derivation.tape))
     return render(
         "derivation.tex.j2",
-        eq=equations(model, lang),
+        eq=equations(derivation, lang),
         words=PROSE[lang],
         lang=lang,
-        model=model,
         placed=placed,
         paths=paths,
         prose=True,
     )
-
-
-__all__ = ["document", "fragment", "equations", "sp"]

@@ -76,8 +76,8 @@ def graph_of(tape: Tape) -> Graph:
 
 
 def _html(v) -> str:
-    base, layer = v.name.rstrip("0123456789"), v.name[len(v.name.rstrip("0123456789")) :]
-    text = base if v.kind == "scalar" else f"<B>{base}</B>"
+    base, layer = v.base_and_layer
+    text = base if v.is_scalar else f"<B>{base}</B>"
     return f"{text}<SUP>({layer})</SUP>" if layer else text
 
 

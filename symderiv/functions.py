@@ -82,6 +82,7 @@ class Loss:
 
     name: str
     is_concrete: bool
+    labels_on_simplex: bool = False  # whether ∂l/∂o assumes the entries of y sum to one
 
     def definition(self, o, y) -> sp.Expr:
         if self.name == "squared":
@@ -102,6 +103,6 @@ LOSSES = {
     for loss in (
         Loss("l", is_concrete=False),
         Loss("squared", is_concrete=True),
-        Loss("softmax_cross_entropy", is_concrete=True),
+        Loss("softmax_cross_entropy", is_concrete=True, labels_on_simplex=True),
     )
 }

@@ -21,30 +21,40 @@ class Var:
     """A named quantity of the forward pass."""
 
     name: str
-    kind: str  # "input", "target", "param", "hidden" (per-example vector) or "scalar"
+    kind: str  # "input", "target", "param", "hidden", "loss" (one per example) or "scalar"
     shape: tuple = (1, 1)
 
     @property
+    def is_scalar(self) -> bool:
+        return self.kind in ("loss", "scalar")
+
+    @property
+    def base_and_layer(self) -> tuple:
+        """("W", "1") for W1, ("z", "") for z."""
+        base = self.name.rstrip("0123456789")
+        return base, self.name[len(base) :]
+
+    @property
     def symbol(self):
-        if self.kind == "scalar":
+        if self.is_scalar:
             return sp.Symbol(self.name)
         return sp.MatrixSymbol(self.name, *self.shape)
 
     @property
     def adjoint(self):
         """The symbol standing for ∂J/∂(this variable), with the variable's shape."""
-        if self.kind == "scalar":
+        if self.is_scalar:
             return sp.Symbol("d" + self.name)
         return sp.MatrixSymbol("d" + self.name, *self.shape)
 
     @property
     def is_vector(self) -> bool:
-        return self.kind != "scalar" and self.shape[1] == 1
+        return not self.is_scalar and self.shape[1] == 1
 
     @property
     def per_example(self) -> bool:
         """Whether the variable has one value per example (a row per example in code)."""
-        return self.kind in ("input", "target", "hidden", "scalar") and self.name not in ("s", "J")
+        return self.kind in ("input", "target", "hidden", "loss")
 
     @property
     def needs_gradient(self) -> bool:
@@ -52,18 +62,15 @@ class Var:
 
     @property
     def latex(self) -> str:
-        base, layer = (
-            self.name.rstrip("0123456789"),
-            self.name[len(self.name.rstrip("0123456789")) :],
-        )
-        if self.kind == "scalar":
+        base, layer = self.base_and_layer
+        if self.is_scalar:
             return base
         body = rf"\mathbf{{{base}}}"
         return rf"{body}^{{({layer})}}" if layer else body
 
     @property
     def code(self) -> str:
-        if self.kind in ("param", "scalar"):
+        if self.kind == "param" or self.is_scalar:
             return self.name
         return self.name.upper()
 
@@ -75,7 +82,7 @@ class Var:
     @property
     def shape_text(self) -> str:
         """The shape in the math's dimension names: R^{h×d}, R^{q}, R."""
-        if self.kind == "scalar":
+        if self.is_scalar:
             return r"\mathbb{R}"
         rows, cols = self.shape
         return (

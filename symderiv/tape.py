@@ -66,7 +66,7 @@ def build_tape(model: Model, batch: bool = False) -> Tape:
             prev = Var("h", "hidden", (h, 1))
             steps.append(Step(prev, "activation", (pre,), ACTIVATIONS[model.activation]))
     y = Var("y", "target", (q, 1))
-    L = Var("L", "scalar")
+    L = Var("L", "loss")
     steps.append(Step(L, "loss", (prev, y), LOSSES[model.loss]))
     terms = [L]
     if model.weight_decay:

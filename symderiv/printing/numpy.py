@@ -169,6 +169,3 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
     def _print_sigmoid(self, expr):
         # σ(t) = (1 + tanh(t/2)) / 2: no overflow for large |t|, unlike 1 / (1 + exp(−t)).
         return f"0.5 * np.tanh(0.5 * {self.parenthesize(expr.args[0], PRECEDENCE['Mul'])}) + 0.5"
-
-
-__all__ = ["BatchNumPyPrinter"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..derivation import derive
-from ..naming import DIMS, LAMBDA
+from ..naming import DIMS
 from ..ops import apply, dloss_symbol
 
 
@@ -46,7 +46,7 @@ def symbolic_mismatches(model, sizes=(3, 4, 2)) -> list[str]:
             )
     J = values[tape.steps[-1].out.symbol]
     for adjoint in derivation.adjoints:
-        if adjoint.var.kind != "scalar":
+        if not adjoint.var.is_scalar:
             values[adjoint.var.adjoint] = _evaluate(adjoint.closed, values)
     mismatches = []
     for adjoint in derivation.gradients:
@@ -111,6 +111,3 @@ def _atomize(expr, table):
                 product *= atom(sp.exp(term, evaluate=False))
         return product
     return atom(expr.func(*args))
-
-
-__all__ = ["symbolic_mismatches", "LAMBDA"]
