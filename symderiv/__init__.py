@@ -29,7 +29,6 @@ def fragment(model, lang="en"):
 
 def module_source(model):
     """The NumPy module's source text."""
-    from .codegen import module_spec
-    from .render import render
+    from .codegen import module_source as make
 
-    return render("module.py.j2", spec=module_spec(model))
+    return make(model)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .exprs import Dot, Elementwise, FrobeniusSq, LogSumExp, Softmax, scaled, total
+from .exprs import Dot, Elementwise, FrobeniusSq, LogSumExp, Softmax, Total, scaled, total
 
 _o, _y, _p = sp.symbols("o_m y_m p_m", real=True)
 _t = sp.Symbol("t", real=True)
@@ -43,6 +43,8 @@ def loss_gradient(formula: sp.Expr, o, y):
             return e
         if isinstance(e, FrobeniusSq):
             return component(e.args[0]) ** 2 + next(rests)
+        if isinstance(e, Total):
+            return component(e.args[0]) + next(rests)
         if isinstance(e, Dot):
             return component(e.args[0]) * component(e.args[1]) + next(rests)
         if isinstance(e, LogSumExp):

@@ -7,9 +7,10 @@ import difflib
 import sys
 from pathlib import Path
 
+from .activations import CHOICES
 from .config import find_config, load_targets, read_toml
 from .errors import UsageError
-from .functions import ACTIVATIONS, LOSSES
+from .functions import LOSSES
 from .model import BIASES, Model
 from .outputs import KINDS, figure, write_atomically
 from .prose import LANGUAGES
@@ -25,18 +26,22 @@ class Parser(argparse.ArgumentParser):
 def _model_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model (a TOML file, or flags)")
     g.add_argument("--spec", metavar="FILE.toml", help="read the model from a TOML file")
-    g.add_argument("--activation", help=f"{' | '.join(ACTIVATIONS)} (default phi)")
+    g.add_argument(
+        "--activation",
+        help=f"{' | '.join(CHOICES)} | FORMULA in t, e.g. 't*tanh(softplus(t))' (default phi)",
+    )
     g.add_argument("--loss", help=f"{' | '.join(LOSSES)} (default l)")
     g.add_argument("--bias", help=f"{' | '.join(BIASES)} (default none)")
     g.add_argument("--no-weight-decay", action="store_true", help="drop the ℓ2 term s")
-    g.add_argument("--hidden", type=int, metavar="K", help="hidden layers (1)")
+    g.add_argument("--hidden", type=int, metavar="K", help="hidden layers (default 1)")
+    g.add_argument("--reduction", help="mean | sum: how J reduces the batch (default mean)")
     g.add_argument("--name", help="the model's name (default mlp)")
 
 
 def model_from(args) -> Model:
     given = {
         k: getattr(args, k)
-        for k in ("activation", "loss", "bias", "hidden", "name")
+        for k in ("activation", "loss", "bias", "hidden", "name", "reduction")
         if getattr(args, k) is not None
     }
     if args.no_weight_decay:
@@ -100,10 +105,9 @@ def cmd_latex(args) -> int:
 
 
 def cmd_codegen(args) -> int:
-    from .codegen import module_spec
-    from .render import render
+    from .codegen import module_source
 
-    _emit(render("module.py.j2", spec=module_spec(model_from(args))), args.output)
+    _emit(module_source(model_from(args)), args.output)
     return 0
 
 
@@ -153,17 +157,22 @@ def cmd_check(args) -> int:
             print(f"{target.path}: out of date; run `{fix}`")
         else:
             print(f"{target.path}: out of date (binary); run `{fix}`")
-    print(f"{'module':<28} {'parameters':<16} {'max rel. error':>14}  verdict")
+    rows = []
     for target in load_targets(config):
         if target.kind != "py" or not target.path.is_file():
             continue
         module = load_file(target.path)
         report = check_against_differences(target.model, module)
-        verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
         failed |= not report.ok
-        print(
-            f"{str(target.path):<28} {','.join(module.PARAMETERS):<16} {report.worst:>14.2e}  {verdict}"
+        verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
+        rows.append(
+            (str(target.path), ",".join(module.PARAMETERS), f"{report.worst:.2e}", verdict)
         )
+    if rows:
+        header = ("module", "parameters", "max rel. error", "verdict")
+        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(3)]
+        for row in (header, *rows):
+            print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
     print("check: failed" if failed else "check: ok")
     return 1 if failed else 0
 

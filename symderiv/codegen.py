@@ -7,17 +7,21 @@ kept in the cache, and forward keeps only what backward reads.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 
 import sympy as sp
 
+from .activations import CHOICES, activation
 from .derivation import derive
 from .errors import UsageError
 from .exprs import Elementwise, LogSumExp
-from .functions import ACTIVATIONS, LOSSES
+from .functions import LOSSES
+from .naming import DIMS, hidden_dims
 from .ops import apply
 from .printing.numpy import BatchNumPyPrinter
 from .printing.text import TextPrinter
+from .render import render
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,11 @@ class Statement:
     target: str
     code: str
     math: str  # the equation, for the comment
+
+    @property
+    def comment_above(self) -> bool:
+        """Whether the equation goes on its own line: beside the code it would not fit."""
+        return len(f"    {self.target} = {self.code}  # {self.math}") > LINE_LENGTH
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class ModuleSpec:
     summary: str
     parameters: tuple  # of (name, its shape in dimension names as a tuple literal)
     parameter_names: str  # the PARAMETERS tuple literal
+    sizes: str  # the SIZES tuple literal: ("d", "h", "q")
     forward: tuple  # of Statement
     predict: tuple  # of Statement
     objective: Statement
@@ -48,12 +58,13 @@ class ModuleSpec:
 
 
 def concrete_or_exit(model) -> None:
-    if not ACTIVATIONS[model.activation].is_concrete:
-        choices = ", ".join(a for a, f in ACTIVATIONS.items() if f.is_concrete)
-        raise UsageError(
-            f"activation {model.activation!r} is symbolic and cannot become code; "
-            f"choose one of {choices}"
-        )
+    for layer in model.stack[0]:
+        if not activation(layer.activation).is_concrete:
+            choices = ", ".join(c for c in CHOICES if c != "phi")
+            raise UsageError(
+                f"activation {layer.activation!r} is symbolic and cannot become code; "
+                f"choose one of {choices}, or a formula in t"
+            )
     if not LOSSES[model.loss].is_concrete:
         choices = ", ".join(n for n, f in LOSSES.items() if f.is_concrete)
         raise UsageError(
@@ -66,11 +77,13 @@ def module_spec(model) -> ModuleSpec:
     derivation = derive(model, batch=True)
     tape = derivation.tape
     text = TextPrinter(tape.variables)
-    forward, stored = _forward(tape, text)
-    backward, used = _backward(derivation, stored, text)
-    terms = [f"{v.code}.mean()" if v.per_example else v.code for v in tape.steps[-1].args]
+    helpers = set()
+    forward, stored = _forward(tape, text, helpers)
+    backward, used = _backward(derivation, stored, text, helpers)
+    reduce, written = {"mean": ("mean", "(1/n) Σᵢ"), "sum": ("sum", "Σᵢ")}[model.reduction]
+    terms = [f"{v.code}.{reduce}()" if v.per_example else v.code for v in tape.steps[-1].args]
     objective = Statement(
-        "J", f"float({' + '.join(terms)})", "J = (1/n) Σᵢ L_i" + " + s" * (len(terms) > 1)
+        "J", f"float({' + '.join(terms)})", f"J = {written} L_i" + " + s" * (len(terms) > 1)
     )
     params = tape.parameters
     return ModuleSpec(
@@ -78,22 +91,23 @@ def module_spec(model) -> ModuleSpec:
         summary=_summary(model),
         parameters=tuple((p.name, py_tuple(str(d) for d in p.code_shape)) for p in params),
         parameter_names=py_tuple(p.name for p in params),
+        sizes=py_tuple(str(d) for d in (DIMS["d"], *hidden_dims(model.depth), DIMS["q"])),
         forward=forward,
-        predict=_predict(tape, text),
+        predict=_predict(tape, text, helpers),
         objective=objective,
         cache=tuple(v.code for v in tape.variables if v.kind != "param" and v.symbol in used)
         + tuple(dict.fromkeys(stored.values())),
         backward=backward,
         backward_params=tuple(p.code for p in params if p.symbol in used),
         gradients=tuple((p.name, "d" + p.code) for p in params),
-        helpers=("logsumexp",) if stored else (),
+        helpers=tuple(sorted(helpers)),
         equations=tuple(s.math for s in forward if s.target not in stored.values())
         + (objective.math,),
         uses_lam=model.weight_decay,
     )
 
 
-def _forward(tape, text):
+def _forward(tape, text, helpers):
     """The forward statements, and the arrays kept for backward besides the tape's variables
     (logsumexp(o), from which backward gets softmax(o) without another max and sum)."""
     stored, statements = {}, []
@@ -105,13 +119,15 @@ def _forward(tape, text):
             stored[("logsumexp", lse.args[0])] = "LSE"
             code = f"_logsumexp({BatchNumPyPrinter(tape.variables).doprint(lse.args[0])})"
             statements.append(Statement("LSE", code, f"logsumexp({text.doprint(lse.args[0])})"))
-        code = BatchNumPyPrinter(tape.variables, stored).doprint(expr)
+        printer = BatchNumPyPrinter(tape.variables, stored)
+        code = printer.doprint(expr)
+        helpers |= printer.helpers
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
         statements.append(Statement(step.out.code, code, math))
     return tuple(statements), stored
 
 
-def _backward(derivation, stored, text):
+def _backward(derivation, stored, text, helpers):
     """The backward statements, and every symbol they read."""
     printer = BatchNumPyPrinter(derivation.tape.variables, stored)
     output_form = _derivatives_from_outputs(derivation.tape)
@@ -130,10 +146,11 @@ def _backward(derivation, stored, text):
             math += ", summed over the examples"
         statements.append(Statement("d" + var.code, code, math))
         used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
+    helpers |= printer.helpers
     return tuple(statements), used
 
 
-def _predict(tape, text):
+def _predict(tape, text, helpers):
     """The layers again, every one named A, so that only the current layer is kept."""
     rename = {v.symbol: "A" for v in tape.variables if v.kind == "hidden"}
     rename.update({v.symbol: "X" for v in tape.variables if v.kind == "input"})
@@ -167,9 +184,45 @@ def _derivatives_from_outputs(tape) -> dict:
 
 
 def _summary(model) -> str:
-    bias = {"none": "no biases", "hidden": "a hidden-layer bias", "all": "biases on every layer"}
-    decay = "ℓ2 weight decay λ" if model.weight_decay else "no weight decay"
-    return (
-        f"One hidden layer ({model.activation}), {model.loss.replace('_', ' ')} loss, "
-        f"{bias[model.bias]}, {decay}."
+    hidden, output_bias = model.stack
+    layers = ", ".join(
+        f"{layer.activation}{' with a bias' if layer.bias else ''}" for layer in hidden
     )
+    count = "One hidden layer" if len(hidden) == 1 else f"{len(hidden)} hidden layers"
+    decay = "ℓ2 weight decay λ" if model.weight_decay else "no weight decay"
+    output = "an output bias" if output_bias else "no output bias"
+    return (
+        f"{count} ({layers}), {output}, {model.loss.replace('_', ' ')} loss "
+        f"({model.reduction} over the batch), {decay}."
+    )
+
+
+LINE_LENGTH = 99
+
+
+def module_source(model) -> str:
+    """The NumPy module for `model`, rendered and formatted."""
+    return format_python(render("module.py.j2", spec=module_spec(model)))
+
+
+def format_python(source: str) -> str:
+    """`source` as the pinned ruff formats it (isolated from any project's configuration)."""
+    from ruff.__main__ import find_ruff_bin
+
+    done = subprocess.run(
+        [
+            find_ruff_bin(),
+            "format",
+            "--isolated",
+            f"--line-length={LINE_LENGTH}",
+            "--stdin-filename=module.py",
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"ruff could not format the generated module: {done.stderr.strip()}")
+    return done.stdout

@@ -100,12 +100,20 @@ def _definitions(tape, latex, words) -> tuple:
     """What the concrete φ and l are, with the derivatives symderiv found for them."""
     p = latex.doprint
     definitions = []
-    act = next(s for s in tape.steps if s.op == "activation").fn
-    if act.is_concrete:
-        definitions.append(
+    layers_of: dict = {}  # activation → the layers that use it, in order
+    for k, step in enumerate((s for s in tape.steps if s.op == "activation"), start=1):
+        layers_of.setdefault(step.fn, []).append(k)
+    for act, layers in layers_of.items():
+        if not act.is_concrete:
+            continue
+        text = (
             rf"$\phi(t) = {p(act.formula)}$, $\phi'(t) = {p(act.derivative.expr)}$, "
             + words["elementwise"]
         )
+        if len(layers_of) > 1:
+            where = ", ".join(map(str, layers))
+            text += " " + words["activation_of_layer"].replace("{k}", where)
+        definitions.append(text)
     loss_step = next(s for s in tape.steps if s.op == "loss")
     loss = loss_step.fn
     if loss.is_concrete:
@@ -126,10 +134,14 @@ def fragment(model, lang: str = "en") -> str:
 def document(model, lang: str = "en") -> str:
     derivation = derive(model)
     placed, paths = tikz_layout(graph_of(derivation.tape))
+    words = PROSE[lang]
+    one, many = words["layers"]
+    layers = one if model.depth == 1 else many.replace("{k}", str(model.depth))
     return render(
         "derivation.tex.j2",
         eq=equations(derivation, lang),
-        words=PROSE[lang],
+        intro=words["intro"].replace("{layers}", layers),
+        words=words,
         lang=lang,
         placed=placed,
         paths=paths,

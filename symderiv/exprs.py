@@ -88,6 +88,14 @@ class Dot(_ScalarOf):
         return sum(a * b for a, b in zip(u, v))
 
 
+class Total(_ScalarOf):
+    """1ᵀv, the sum of a column vector's entries."""
+
+    def doit(self, **hints):
+        v = _explicit(self.args[0])
+        return Total(self.args[0].doit(**hints)) if v is None else sum(v)
+
+
 class LogSumExp(_ScalarOf):
     """log Σ_k e^{v_k} for a column vector v."""
 

@@ -17,13 +17,6 @@ from .ops import OPS
 from .render import render
 from .tape import Tape
 
-# Operator labels for concrete activations; the section writes φ.
-ACTIVATION_LABELS = {
-    "relu": ("ReLU", r"\mathrm{ReLU}"),
-    "sigmoid": ("σ", r"\sigma"),
-    "tanh": ("tanh", r"\tanh"),
-    "identity": ("id", r"\mathrm{id}"),
-}
 OPERATOR_TEXT = {r"\times": "×", "+": "+", r"\phi": "φ", "l": "l", r"\ell_2": "ℓ<SUB>2</SUB>"}
 
 
@@ -40,10 +33,11 @@ class Graph:
     name: str
     nodes: tuple
     edges: tuple  # of (tail id, head id)
+    loose: tuple = ()  # the edges that must not pull their ends into line (parameter → ℓ2)
 
 
 def graph_of(tape: Tape) -> Graph:
-    nodes, edges = [], []
+    nodes, edges, loose = [], [], []
 
     def add(node):
         if node.id not in [n.id for n in nodes]:
@@ -58,8 +52,8 @@ def graph_of(tape: Tape) -> Graph:
         circles = []
         for j, label in enumerate(OPS[step.op].figure):
             latex, text = label, OPERATOR_TEXT[label]
-            if step.op == "activation" and step.fn.name in ACTIVATION_LABELS:
-                text, latex = ACTIVATION_LABELS[step.fn.name]
+            if step.op == "activation":
+                text, latex = step.fn.label
             circles.append(Node(f"op{i + 1}_{j + 1}", "operator", latex, text))
         for circle in circles:
             add(circle)
@@ -69,10 +63,14 @@ def graph_of(tape: Tape) -> Graph:
             # the affine op: W and v meet at ×, the bias joins at +
             target = circles[-1] if (step.op == "affine" and k == 2) else circles[0]
             edges.append((variable(arg), target.id))
+            if step.op == "weight_decay" and tape.model.depth > 1:
+                # With one hidden layer these edges are short and give the section's layout;
+                # deeper, they would pull every W to the middle of the figure.
+                loose.append(edges[-1])
         edges.append((circles[-1].id, variable(step.out)))
     # dot stacks the nodes of a column in the order it meets them: listing the graph from the
     # objective back to the input puts J's row on top and the input at the lower left.
-    return Graph(tape.model.name, tuple(reversed(nodes)), tuple(reversed(edges)))
+    return Graph(tape.model.name, tuple(reversed(nodes)), tuple(reversed(edges)), tuple(loose))
 
 
 def _html(v) -> str:

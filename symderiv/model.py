@@ -1,8 +1,9 @@
 """The validated description of a network: what the user asked for, nothing derived yet.
 
-A model is built from CLI flags or from a TOML table; both paths go through `Model.from_mapping`
-so that every key is checked the same way, and every error names the source, the key, the value
-and what is allowed.
+A model is built from CLI flags or from a TOML table; both go through `Model.from_mapping`, so
+that every key is checked the same way and every error names the source, the key, the value and
+what is allowed. A uniform network is given by `activation`, `hidden` (K) and `bias`; a network
+whose layers differ by a `layers` list, one table per hidden layer, and `output-bias`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,26 @@ import difflib
 import keyword
 from dataclasses import dataclass, fields
 
+from .activations import CHOICES, activation
 from .errors import UsageError
-from .functions import ACTIVATIONS, LOSSES
+from .functions import LOSSES
 
 BIASES = ("none", "hidden", "all")
+REDUCTIONS = ("mean", "sum")
+MAX_HIDDEN = 256
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A hidden layer: its activation (a name or a formula in t) and whether it adds a bias."""
+
+    activation: str = "phi"
+    bias: bool = False
 
 
 @dataclass(frozen=True)
 class Model:
-    """One network: d → h (activation) → q, a loss, optional biases and weight decay."""
+    """A dense network d → h1 → … → hK → q with a loss, biases, weight decay and a reduction."""
 
     name: str = "mlp"
     activation: str = "phi"
@@ -27,15 +39,34 @@ class Model:
     bias: str = "none"
     weight_decay: bool = True
     hidden: int = 1
+    reduction: str = "mean"
+    layers: tuple = ()  # of Layer; when given, it replaces activation, hidden and bias
+    output_bias: bool = False  # with layers: whether the output layer adds a bias
+
+    @property
+    def stack(self) -> tuple:
+        """The hidden layers (Layer, …) and whether the output layer has a bias."""
+        if self.layers:
+            return self.layers, self.output_bias
+        layer = Layer(self.activation, self.bias in ("hidden", "all"))
+        return (layer,) * self.hidden, self.bias == "all"
+
+    @property
+    def depth(self) -> int:
+        """K, the number of hidden layers."""
+        return len(self.stack[0])
+
+    def has_bias(self, layer: int) -> bool:
+        """Whether layer `layer` (1 … K + 1) adds a bias."""
+        hidden, output_bias = self.stack
+        return output_bias if layer == len(hidden) + 1 else hidden[layer - 1].bias
 
     @property
     def is_concrete(self) -> bool:
         """Whether every function is concrete, so that the model can become NumPy code."""
-        return ACTIVATIONS[self.activation].is_concrete and LOSSES[self.loss].is_concrete
-
-    def has_bias(self, layer: int) -> bool:
-        """Whether layer `layer` (1 … hidden + 1) adds a bias."""
-        return self.bias == "all" or (self.bias == "hidden" and layer <= self.hidden)
+        return LOSSES[self.loss].is_concrete and all(
+            activation(layer.activation).is_concrete for layer in self.stack[0]
+        )
 
     @classmethod
     def from_mapping(cls, data: dict, source: str, flags: bool = False) -> Model:
@@ -47,13 +78,25 @@ class Model:
             if key.replace("_", "-") not in known:
                 raise UsageError(f"{source}: unknown key {key!r}{_suggest(key, known)}")
             values[key.replace("-", "_")] = value
+        if "layers" in values:
+            clash = [k for k in ("activation", "hidden", "bias") if k in values]
+            if clash:
+                raise UsageError(
+                    f"{source}: layers cannot be combined with {', '.join(clash)} "
+                    "(give each layer its activation and bias)"
+                )
+            values["layers"] = _layers(values["layers"], source)
+        elif "output_bias" in values:
+            raise UsageError(
+                f'{source}: output-bias goes with layers; without layers use bias = "all"'
+            )
         model = cls(**values)
         model._validate(source, flags)
         return model
 
     def _validate(self, source: str, flags: bool) -> None:
-        def bad(key: str, allowed: str) -> UsageError:
-            value = getattr(self, key)
+        def bad(key: str, allowed: str, value=None) -> UsageError:
+            value = getattr(self, key) if value is None else value
             if flags:
                 return UsageError(
                     f"--{key.replace('_', '-')} {value!r} is not allowed; expected {allowed}"
@@ -64,16 +107,64 @@ class Model:
             raise bad("name", "a Python identifier such as 'seed' or 'mlp_relu'")
         if keyword.iskeyword(self.name):
             raise bad("name", "an identifier that is not a Python keyword")
-        if self.activation not in ACTIVATIONS:
-            raise bad("activation", "one of " + ", ".join(ACTIVATIONS))
+        allowed = f"one of {', '.join(CHOICES)}, or a formula in t such as 't*tanh(softplus(t))'"
+        for i, layer in enumerate(self.stack[0] if isinstance(self.hidden, int) else ()):
+            try:
+                activation(layer.activation)
+            except UsageError as e:
+                where = f"{source}: layers[{i}]" if self.layers else source
+                if not isinstance(layer.activation, str) or _is_name(layer.activation):
+                    if flags:
+                        raise bad("activation", allowed, layer.activation) from None
+                    raise UsageError(
+                        f"{where}: activation = {layer.activation!r} is not "
+                        f"allowed; expected {allowed}"
+                    ) from None
+                key = "--activation" if flags else f"{where}: activation ="
+                raise UsageError(f"{key} {layer.activation!r}: {e}") from None
         if self.loss not in LOSSES:
             raise bad("loss", "one of " + ", ".join(LOSSES))
         if self.bias not in BIASES:
             raise bad("bias", "one of " + ", ".join(BIASES))
         if not isinstance(self.weight_decay, bool):
             raise bad("weight_decay", "true or false")
-        if isinstance(self.hidden, bool) or self.hidden != 1:
-            raise bad("hidden", "1 (one hidden layer, as in the section)")
+        if not isinstance(self.output_bias, bool):
+            raise bad("output_bias", "true or false")
+        if type(self.hidden) is not int or not 1 <= self.hidden <= MAX_HIDDEN:
+            raise bad("hidden", f"a whole number of hidden layers from 1 to {MAX_HIDDEN}")
+        if self.reduction not in REDUCTIONS:
+            raise bad("reduction", "one of " + ", ".join(REDUCTIONS))
+
+
+def _layers(value, source) -> tuple:
+    if not isinstance(value, list) or not value or len(value) > MAX_HIDDEN:
+        raise UsageError(
+            f"{source}: layers = {value!r} is not allowed; expected a list of 1 to "
+            f'{MAX_HIDDEN} tables such as {{activation = "relu", bias = true}}'
+        )
+    layers = []
+    for i, table in enumerate(value):
+        where = f"{source}: layers[{i}]"
+        if not isinstance(table, dict):
+            raise UsageError(f"{where} = {table!r} is not allowed; expected a table")
+        for key in table:
+            if key not in ("activation", "bias"):
+                raise UsageError(
+                    f"{where}: unknown key {key!r}{_suggest(key, ['activation', 'bias'])}"
+                )
+        layer = Layer(table.get("activation", "phi"), table.get("bias", False))
+        if not isinstance(layer.bias, bool):
+            raise UsageError(
+                f"{where}: bias = {layer.bias!r} is not allowed; expected true or false"
+            )
+        layers.append(layer)
+    return tuple(layers)
+
+
+def _is_name(text: str) -> bool:
+    """Whether `text` names an activation (swish, leaky_relu(0.2)) rather than a formula."""
+    head = text.split("(")[0].strip()
+    return head in CHOICES or (text.isidentifier() and text != "t")
 
 
 def _suggest(word: str, choices: list[str]) -> str:

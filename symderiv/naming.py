@@ -2,6 +2,7 @@
 
 Convention (the section's): x input, y label, z pre-activation, h hidden, o output, L loss,
 s regularizer, J objective; parameters W1, b1, W2, b2 in layer order; dimensions d, h, q.
+With K > 1 hidden layers: z1, h1, …, zK, hK (LaTeX z^{(k)}) and widths h1, …, hK.
 In code a batch of column vectors becomes a matrix with one example per row, named in capitals
 (x → X, z → Z); parameters keep their names; the adjoint ∂J/∂v is `d` + the code name (dZ, dW1).
 """
@@ -13,6 +14,20 @@ from dataclasses import dataclass
 import sympy as sp
 
 DIMS = {name: sp.Symbol(name, integer=True, positive=True) for name in ("d", "h", "q", "n")}
+
+
+def layer_name(base: str, k: int, depth: int) -> str:
+    """z, h for the section's one hidden layer; z1, h1, z2, … (z⁽¹⁾, …) for a deeper network."""
+    return base if depth == 1 else f"{base}{k}"
+
+
+def hidden_dims(depth: int) -> tuple:
+    """The hidden widths: (h,) for one hidden layer, (h1, …, hK) for K."""
+    if depth == 1:
+        return (DIMS["h"],)
+    return tuple(sp.Symbol(f"h{k}", integer=True, positive=True) for k in range(1, depth + 1))
+
+
 LAMBDA = sp.Symbol("lambda", positive=True)
 
 
@@ -81,12 +96,14 @@ class Var:
 
     @property
     def shape_text(self) -> str:
-        """The shape in the math's dimension names: R^{h×d}, R^{q}, R."""
+        """The shape in the math's dimension names: R^{h×d}, R^{q}, R^{h_{2}}, R."""
         if self.is_scalar:
             return r"\mathbb{R}"
-        rows, cols = self.shape
+        rows, cols = (sp.latex(sp.sympify(n)) for n in self.shape)
         return (
-            rf"\mathbb{{R}}^{{{rows}}}" if cols == 1 else rf"\mathbb{{R}}^{{{rows} \times {cols}}}"
+            rf"\mathbb{{R}}^{{{rows}}}"
+            if cols == "1"
+            else rf"\mathbb{{R}}^{{{rows} \times {cols}}}"
         )
 
 

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .codegen import module_spec
+from .codegen import module_source
 from .document import document, fragment
 from .errors import UsageError
 from .figure import dot_source, graph_of, pdf, svg, tikz_layout
@@ -18,7 +18,7 @@ KINDS = {
     "tex": (".tex", lambda m: document(m, "en")),
     "tex-fr": (".fr.tex", lambda m: document(m, "fr")),
     "fragment": (".fragment.tex", lambda m: fragment(m, "en")),
-    "py": (".py", lambda m: render("module.py.j2", spec=module_spec(m))),
+    "py": (".py", module_source),
     "svg": (".svg", lambda m: svg(graph_of(build_tape(m)))),
     "pdf": (".pdf", lambda m: pdf(graph_of(build_tape(m)))),
     "dot": (".dot", lambda m: dot_source(graph_of(build_tape(m)))),

@@ -6,7 +6,7 @@ PROSE = {
     "en": {
         "title": "Forward propagation, backward propagation and the computational graph",
         "intro": (
-            "The network has one hidden layer. An example $\\mathbf{x} \\in \\mathbb{R}^d$ is a "
+            "The network has {layers}. An example $\\mathbf{x} \\in \\mathbb{R}^d$ is a "
             "column vector; the weights have the shape (outputs $\\times$ inputs). Every gradient "
             "has the shape of its variable."
         ),
@@ -32,12 +32,14 @@ PROSE = {
             "its arguments after the necessary transpositions and swaps."
         ),
         "and": "and",
+        "layers": ("one hidden layer", "{k} hidden layers"),
+        "activation_of_layer": "in layer {k}",
         "step": {
             "objective": "First, the gradients of the objective with respect to the loss term "
             "$L$ and the regularization term $s$:",
             "output": "Next, the gradient with respect to the output layer variable "
             "$\\mathbf{o}$:",
-            "local": "The gradients of the regularization term with respect to both parameters:",
+            "local": "The gradients of the regularization term with respect to the weights:",
             "parameter": "The gradient with respect to the parameter ${var}$:",
             "bias": "The gradient with respect to the bias ${var}$, which is not regularized:",
             "hidden": "Going backward towards the input, the gradient with respect to ${var}$:",
@@ -58,7 +60,7 @@ PROSE = {
     "fr": {
         "title": "Propagation avant, rétropropagation et graphe de calcul",
         "intro": (
-            "Le réseau a une couche cachée. Un exemple $\\mathbf{x} \\in \\mathbb{R}^d$ est un "
+            "Le réseau a {layers}. Un exemple $\\mathbf{x} \\in \\mathbb{R}^d$ est un "
             "vecteur colonne ; les poids ont la forme (sorties $\\times$ entrées). Chaque "
             "gradient a la forme de sa variable."
         ),
@@ -85,12 +87,14 @@ PROSE = {
             "nécessaires."
         ),
         "and": "et",
+        "layers": ("une couche cachée", "{k} couches cachées"),
+        "activation_of_layer": "dans la couche {k}",
         "step": {
             "objective": "D'abord, les gradients de la fonction objectif par rapport au terme de "
             "perte $L$ et au terme de régularisation $s$ :",
             "output": "Ensuite, le gradient par rapport à la variable de la couche de sortie "
             "$\\mathbf{o}$ :",
-            "local": "Les gradients du terme de régularisation par rapport aux deux paramètres :",
+            "local": "Les gradients du terme de régularisation par rapport aux poids :",
             "parameter": "Le gradient par rapport au paramètre ${var}$ :",
             "bias": "Le gradient par rapport au biais ${var}$, qui n'est pas régularisé :",
             "hidden": "En remontant vers l'entrée, le gradient par rapport à ${var}$ :",

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .functions import ACTIVATIONS, LOSSES
+from .activations import activation
+from .functions import LOSSES
 from .model import Model
-from .naming import DIMS, Var
+from .naming import DIMS, Var, hidden_dims, layer_name
 
 
 @dataclass(frozen=True)
@@ -45,27 +46,28 @@ class Tape:
 
 
 def build_tape(model: Model, batch: bool = False) -> Tape:
-    """The forward pass of `model`. With `batch`, J averages L over n examples."""
-    d, h, q = DIMS["d"], DIMS["h"], DIMS["q"]
-    x = Var("x", "input", (d, 1))
-    widths = [d, h, q]
-    steps = []
-    prev = x
-    weights = []
-    for layer in (1, 2):
-        W = Var(f"W{layer}", "param", (widths[layer], widths[layer - 1]))
+    """The forward pass of `model`: z⁽ᵏ⁾ = W⁽ᵏ⁾ h⁽ᵏ⁻¹⁾ (+ b⁽ᵏ⁾), h⁽ᵏ⁾ = φₖ(z⁽ᵏ⁾), o = W⁽ᴷ⁺¹⁾ h⁽ᴷ⁾,
+    then L, s and J (Goodfellow et al., Algorithm 6.3). With `batch`, J reduces L over n
+    examples by the model's reduction (the mean divides by n)."""
+    hidden, _ = model.stack
+    K = len(hidden)
+    widths = (DIMS["d"], *hidden_dims(K), DIMS["q"])
+    prev = Var("x", "input", (widths[0], 1))
+    steps, weights = [], []
+    for k in range(1, K + 2):
+        W = Var(f"W{k}", "param", (widths[k], widths[k - 1]))
         weights.append(W)
-        pre = Var("z" if layer == 1 else "o", "hidden", (widths[layer], 1))
-        if model.has_bias(layer):
-            b = Var(f"b{layer}", "param", (widths[layer], 1))
+        pre = Var(layer_name("z", k, K) if k <= K else "o", "hidden", (widths[k], 1))
+        if model.has_bias(k):
+            b = Var(f"b{k}", "param", (widths[k], 1))
             steps.append(Step(pre, "affine", (W, prev, b)))
         else:
             steps.append(Step(pre, "matmul", (W, prev)))
         prev = pre
-        if layer == 1:
-            prev = Var("h", "hidden", (h, 1))
-            steps.append(Step(prev, "activation", (pre,), ACTIVATIONS[model.activation]))
-    y = Var("y", "target", (q, 1))
+        if k <= K:
+            prev = Var(layer_name("h", k, K), "hidden", (widths[k], 1))
+            steps.append(Step(prev, "activation", (pre,), activation(hidden[k - 1].activation)))
+    y = Var("y", "target", (DIMS["q"], 1))
     L = Var("L", "loss")
     steps.append(Step(L, "loss", (prev, y), LOSSES[model.loss]))
     terms = [L]
@@ -73,6 +75,6 @@ def build_tape(model: Model, batch: bool = False) -> Tape:
         s = Var("s", "scalar")
         steps.append(Step(s, "weight_decay", tuple(weights)))
         terms.append(s)
-    factor = 1 / DIMS["n"] if batch else sp.Integer(1)
+    factor = 1 / DIMS["n"] if batch and model.reduction == "mean" else sp.Integer(1)
     steps.append(Step(Var("J", "scalar"), "objective", tuple(terms), factor))
     return Tape(model, batch, tuple(steps))

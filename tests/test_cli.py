@@ -14,7 +14,32 @@ BAD_FLAGS = [
         ["codegen", "--activation", "relu", "--loss", "squared", "--bias", "some"],
         "--bias 'some' is not allowed; expected one of none, hidden, all",
     ),
-    (["latex", "--hidden", "2"], "--hidden 2 is not allowed; expected 1"),
+    (
+        ["latex", "--hidden", "0"],
+        "--hidden 0 is not allowed; expected a whole number of hidden layers from 1 to 256",
+    ),
+    (["latex", "--hidden", "300"], "--hidden 300 is not allowed"),
+    (
+        ["latex", "--reduction", "median"],
+        "--reduction 'median' is not allowed; expected one of mean, sum",
+    ),
+    (
+        ["latex", "--activation", "__import__('os').system('true')"],
+        "__import__('os').system('true')\" is not allowed in a formula",
+    ),
+    (["latex", "--activation", "t.real"], "'t.real' is not allowed"),
+    (["latex", "--activation", "(lambda u: u)(t)"], "is not allowed"),
+    (["latex", "--activation", "[t for t in ()]"], "is not allowed"),
+    (["latex", "--activation", "cosh(t)"], "the function 'cosh' is not allowed"),
+    (["latex", "--activation", "t**10**10"], "the exponent '10 ** 10'"),
+    (["latex", "--activation", "t +* 2"], "not a valid formula"),
+    (["latex", "--activation", "2*x"], "the name 'x' is not allowed"),
+    (["latex", "--activation", "3"], "does not depend on t"),
+    (["latex", "--activation", "max(t, t)"], "max(t, c) with a number c is"),
+    (
+        ["latex", "--activation", "leaky_relu(abc)"],
+        "--activation 'leaky_relu(abc)' is not allowed",
+    ),
     (["latex", "--hidden", "two"], "argument --hidden: invalid int value: 'two'"),
     (["latex", "--name", "1st"], "--name '1st' is not allowed; expected a Python identifier"),
     (
@@ -69,7 +94,27 @@ BAD_TOML = [
         "unknown key 'activaton'; did you mean 'activation'?",
     ),
     ('weight_decay = "yes"\n', "weight_decay = 'yes' is not allowed; expected true or false"),
-    ("hidden = 0\n", "hidden = 0 is not allowed; expected 1"),
+    ("hidden = 0\n", "hidden = 0 is not allowed; expected a whole number"),
+    ("hidden = 2.5\n", "hidden = 2.5 is not allowed; expected a whole number"),
+    (
+        'layers = [{activation = "relu", bias = 1}]\n',
+        "layers[0]: bias = 1 is not allowed; expected true or false",
+    ),
+    (
+        'layers = [{activation = "relu", baias = true}]\n',
+        "layers[0]: unknown key 'baias'; did you mean 'bias'?",
+    ),
+    ("layers = []\n", "layers = [] is not allowed"),
+    ('hidden = 2\nlayers = [{activation = "relu"}]\n', "layers cannot be combined with hidden"),
+    ("output-bias = true\n", "output-bias goes with layers"),
+    (
+        'layers = [{activation = "t*swish(t)"}]\n',
+        "layers[0]: activation = 't*swish(t)': the function 'swish' is not allowed",
+    ),
+    (
+        'layers = [{activation = "relu"}, {activation = "swish"}]\n',
+        "layers[1]: activation = 'swish' is not allowed; expected one of phi, relu",
+    ),
     ("bias = 3\n", "bias = 3 is not allowed; expected one of none, hidden, all"),
     ('name = "my model"\n', "name = 'my model' is not allowed; expected a Python identifier"),
 ]
@@ -194,3 +239,19 @@ def test_figure_formats(tmp_path):
         out = tmp_path / f"fig{suffix}"
         assert run("graph", "--bias", "all", "-o", out).returncode == 0
         assert out.read_bytes().startswith(head)
+
+
+def test_layers_from_toml_give_each_layer_its_activation_and_bias(tmp_path):
+    spec = tmp_path / "net.toml"
+    spec.write_text(
+        'name = "net"\nloss = "sigmoid_cross_entropy"\noutput-bias = true\n'
+        '[[layers]]\nactivation = "relu"\nbias = true\n'
+        '[[layers]]\nactivation = "t*tanh(softplus(t))"\n'
+        '[[layers]]\nactivation = "leaky_relu(0.2)"\nbias = true\n'
+    )
+    done = run("codegen", "--spec", spec)
+    assert done.returncode == 0, done.stderr
+    assert 'PARAMETERS = ("W1", "b1", "W2", "W3", "b3", "W4", "b4")' in done.stdout
+    assert "H1 = np.maximum(Z1, 0)" in done.stdout
+    assert "H2 = Z2 * np.tanh(np.logaddexp(0, Z2))" in done.stdout
+    assert "H3 = np.where(Z3 > 0, Z3, Z3 / 5)" in done.stdout

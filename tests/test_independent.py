@@ -11,7 +11,8 @@ from symderiv.validation.numeric import relative_error, sample_point
 @pytest.mark.parametrize("n", [1, 9])
 def test_matches_autograd(concrete, n):
     module = generated_module(concrete)
-    params, X, Y, lam = sample_point(concrete, module, (5, 6, 3), n, np.random.default_rng(n))
+    sizes = (5, *range(6, 6 + concrete.depth), 3)
+    params, X, Y, lam = sample_point(concrete, module, sizes, n, np.random.default_rng(n))
     J, grads = module.loss_and_grad(params, X, Y, lam)
     J_ref, grads_ref = value_and_grad(concrete, params, X, Y, lam)
     assert J == pytest.approx(float(J_ref), rel=1e-12)

@@ -6,25 +6,34 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import CONCRETE, generated_module, model_id
+from conftest import CONCRETE, generated_module
 
 from symderiv import Model, module_source
+from symderiv.activations import activation
 from symderiv.validation.numeric import sample_point
 
 
 def test_contract(concrete):
     module = generated_module(concrete)
-    names = ("W1", "b1", "W2", "b2")
-    expected = tuple(n for n in names if n[0] == "W" or concrete.has_bias(int(n[1])))
+    K = concrete.depth
+    names = [n for k in range(1, K + 2) for n in (f"W{k}", f"b{k}")]
+    expected = tuple(n for n in names if n[0] == "W" or concrete.has_bias(int(n[1:])))
     assert module.PARAMETERS == expected
-    params = module.init_params((3, 4, 2), rng=0)
+    assert (
+        module.SIZES == ("d", "h", "q")
+        if K == 1
+        else ("d", *(f"h{k}" for k in range(1, K + 1)), "q")
+    )
+    sizes = (3, *range(4, 4 + K), 2)
+    params = module.init_params(sizes, rng=0)
     assert list(params) == list(expected)
-    shapes = {"W1": (4, 3), "b1": (4,), "W2": (2, 4), "b2": (2,)}
-    assert {k: v.shape for k, v in params.items()} == {k: shapes[k] for k in expected}
+    for name, value in params.items():
+        k = int(name[1:])
+        assert value.shape == ((sizes[k], sizes[k - 1]) if name[0] == "W" else (sizes[k],))
     assert all(v.dtype == np.float64 for v in params.values())
-    assert module.init_params((3, 4, 2), rng=0, dtype=np.float32)["W1"].dtype == np.float32
+    assert module.init_params(sizes, rng=0, dtype=np.float32)["W1"].dtype == np.float32
 
-    params, X, Y, lam = sample_point(concrete, module, (3, 4, 2), 5, np.random.default_rng(0))
+    params, X, Y, lam = sample_point(concrete, module, sizes, 5, np.random.default_rng(0))
     copies = [{k: v.copy() for k, v in params.items()}, X.copy(), Y.copy()]
     J, cache = module.forward(params, X, Y, lam)
     grads = module.backward(params, cache, lam)
@@ -34,6 +43,8 @@ def test_contract(concrete):
     assert all(np.array_equal(params[k], copies[0][k]) for k in expected)  # inputs untouched
     assert np.array_equal(X, copies[1]) and np.array_equal(Y, copies[2])
     assert module.predict(params, X).shape == (5, 2)
+    with pytest.raises(ValueError, match="sizes: expected d, "):
+        module.init_params((3, 2))
 
 
 def test_predict_agrees_with_forward():
@@ -79,24 +90,34 @@ def test_imports_nothing_but_numpy(concrete):
     assert imported == {"numpy"}
 
 
-def test_backward_recomputes_no_activation_and_no_forward_product(concrete):
+def test_backward_recomputes_no_forward_product_or_activation(concrete):
     body = module_source(concrete).split("def backward(", 1)[1].split("\ndef ", 1)[0]
     code = "\n".join(line.split("#")[0] for line in body.splitlines() if '"""' not in line)
-    for forward_call in ("np.tanh(", "np.maximum(", "X @", "H @ W"):
-        assert forward_call not in code, forward_call
+    assert "X @" not in code and "H @ W" not in code and "@ W1.T" not in code
+    for layer in concrete.stack[0]:
+        # Where φ′ can be written with the output h alone, backward reads h and calls nothing
+        # that forward called to compute it (tanh′ = 1 − h², σ′ = h (1 − h)).
+        if activation(layer.activation).derivative_from_output is not None:
+            for call in ("np.tanh(Z", "_sigmoid(Z"):
+                assert call not in code, call
+    if all(layer.activation in ("relu", "identity") for layer in concrete.stack[0]):
+        assert "np.maximum(" not in code
 
 
 def test_every_statement_carries_its_equation(concrete):
     body = module_source(concrete).split("def backward(", 1)[1].split("\ndef ", 1)[0]
-    statements = [line for line in body.splitlines() if line.startswith("    d") and " = " in line]
-    assert statements and all("  # ∂J/∂" in line for line in statements)
+    lines = body.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("    d") and " = " in line]
+    assert starts
+    for i in starts:  # beside the statement, or on the line above when it would not fit
+        assert "  # ∂J/∂" in lines[i] or lines[i - 1].startswith("    # ∂J/∂"), lines[i]
 
 
 def test_generated_code_is_formatted(tmp_path):
     ruff = shutil.which("ruff")
     assert ruff, "ruff (pinned in the test extra) is needed to check the formatting"
-    for model in CONCRETE:
-        (tmp_path / f"{model_id(model).replace('-', '_')}.py").write_text(module_source(model))
+    for i, model in enumerate(CONCRETE):
+        (tmp_path / f"module_{i}.py").write_text(module_source(model))
     done = subprocess.run(
         [ruff, "format", "--check", "--line-length", "99", str(tmp_path)],
         capture_output=True,

@@ -118,6 +118,12 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         u, v = expr.args
         return rf"{self._print(u)}^\top {self._factor(v)}"
 
+    def _print_Total(self, expr):
+        return rf"\mathbf{{1}}^\top {self._factor(expr.args[0])}"
+
+    def _print_softplus(self, expr, exp=None):
+        return rf"\operatorname{{softplus}}\left({self._print(expr.args[0])}\right)"
+
     def _print_LogSumExp(self, expr):
         return rf"\operatorname{{logsumexp}}\left({self._print(expr.args[0])}\right)"
 

@@ -28,6 +28,7 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         super().__init__({"fully_qualified_modules": True})
         self._use_names(variables, extra)
         self._stored = dict(stored or {})
+        self.helpers = set()  # helper functions the printed code calls (erf, logsumexp)
 
     def _module_format(self, fqn, register=True):
         return super()._module_format(fqn, register).replace("numpy.", "np.", 1)
@@ -120,7 +121,14 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         u, v = expr.args
         return f"np.sum({self._operand(u)} * {self._operand(v)}, axis=1)"
 
+    def _print_Total(self, expr):
+        return f"np.sum({self._print(expr.args[0])}, axis=1)"
+
+    def _print_softplus(self, expr):
+        return f"np.logaddexp(0, {self._print(expr.args[0])})"
+
     def _print_LogSumExp(self, expr):
+        self.helpers.add("logsumexp")
         return self._stored[("logsumexp", expr.args[0])]
 
     # -- scalar formulas, spaced as the formatter wants ------------------------------------
@@ -128,10 +136,10 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return self._join_terms([self._print(t) for t in expr.args])
 
     def _print_Mul(self, expr):
-        num, den = sp.fraction(expr)
+        num, den = sp.fraction(expr, exact=True)
         if den != 1:
-            top = self.parenthesize(num, PRECEDENCE["Mul"] - 1)
-            return f"{top} / {self.parenthesize(den, PRECEDENCE['Mul'], strict=True)}"
+            top = self.parenthesize(num, PRECEDENCE["Mul"], strict=True)
+            return f"{top} / {self.parenthesize(den, PRECEDENCE['Mul'])}"
         coeff, factors = expr.as_coeff_mul()
         texts = [self.parenthesize(f, PRECEDENCE["Mul"]) for f in factors]
         if coeff == -1:
@@ -150,7 +158,13 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
     def _print_Pow(self, expr, rational=False):
         if expr.exp == -1:
             return f"1 / {self.parenthesize(expr.base, PRECEDENCE['Mul'] + 1)}"
-        return self._pow(expr.base, self._print(expr.exp))
+        if expr.exp == sp.Rational(1, 2):
+            return f"np.sqrt({self._print(expr.base)})"
+        if expr.exp == -sp.Rational(1, 2):
+            return f"1 / np.sqrt({self._print(expr.base)})"
+        if expr.exp.is_Integer:
+            return self._pow(expr.base, self._print(expr.exp))
+        return self._pow(expr.base, f"({self._print(expr.exp)})")
 
     def _print_Rational(self, expr):
         return repr(float(expr)) if expr.q in (2, 4, 8) else f"{expr.p} / {expr.q}"
@@ -159,13 +173,52 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return f"({self._print(expr.args[0])} > 0)"
 
     def _print_Max(self, expr):
-        (a,) = (
-            [x for x in expr.args if x != 0] if 0 in expr.args and len(expr.args) == 2 else [None]
-        )
-        if a is None:
+        return self._extremum("np.maximum", expr)
+
+    def _print_Min(self, expr):
+        return self._extremum("np.minimum", expr)
+
+    def _extremum(self, function, expr):
+        numbers = [a for a in expr.args if a.is_number]
+        if len(expr.args) != 2 or len(numbers) != 1:
             raise NotImplementedError(f"no NumPy form for {expr}")
-        return f"np.maximum({self._print(a)}, 0)"
+        (other,) = [a for a in expr.args if not a.is_number]
+        return f"{function}({self._print(other)}, {self._print(numbers[0])})"
+
+    def _print_Piecewise(self, expr):
+        # np.where evaluates both branches everywhere; a branch with exp or log is evaluated
+        # with its argument clamped to the branch's side of the condition, so that the branch
+        # not taken cannot overflow.
+        if len(expr.args) != 2 or expr.args[1].cond != True:  # noqa: E712 (a SymPy boolean)
+            raise NotImplementedError(f"no NumPy form for {expr}")
+        (then, cond), (otherwise, _) = expr.args
+        if not isinstance(cond, (sp.StrictGreaterThan, sp.GreaterThan)) or not cond.lhs.is_Symbol:
+            raise NotImplementedError(f"no NumPy form for the condition {cond}")
+        x, c = cond.lhs, cond.rhs
+
+        def branch(value, clamp):
+            return self._print(value.subs(x, clamp(x, c)) if value.has(sp.exp, sp.log) else value)
+
+        return (
+            f"np.where({self._print(cond)}, {branch(then, sp.Max)}, {branch(otherwise, sp.Min)})"
+        )
+
+    def _print_StrictGreaterThan(self, expr):
+        return f"{self._print(expr.lhs)} > {self._print(expr.rhs)}"
+
+    def _print_GreaterThan(self, expr):
+        return f"{self._print(expr.lhs)} >= {self._print(expr.rhs)}"
+
+    def _print_sign(self, expr):
+        return f"np.sign({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr):
+        return f"np.abs({self._print(expr.args[0])})"
+
+    def _print_erf(self, expr):
+        self.helpers.add("erf")
+        return f"_erf({self._print(expr.args[0])})"
 
     def _print_sigmoid(self, expr):
-        # σ(t) = (1 + tanh(t/2)) / 2: no overflow for large |t|, unlike 1 / (1 + exp(−t)).
-        return f"0.5 * np.tanh(0.5 * {self.parenthesize(expr.args[0], PRECEDENCE['Mul'])}) + 0.5"
+        self.helpers.add("sigmoid")
+        return f"_sigmoid({self._print(expr.args[0])})"

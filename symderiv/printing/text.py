@@ -70,6 +70,9 @@ class TextPrinter(DerivationPrinting, StrPrinter):
     def _print_Max(self, expr):
         return f"max({', '.join(map(self._print, expr.args))})"
 
+    def _print_Min(self, expr):
+        return f"min({', '.join(map(self._print, expr.args))})"
+
     def _print_sigmoid(self, expr):
         return f"σ({self._print(expr.args[0])})"
 
@@ -77,6 +80,13 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         if expr.func.__name__ == "phi":
             return f"φ({self._print(expr.args[0])})"
         return super()._print_Function(expr)
+
+    def _print_Piecewise(self, expr):
+        (then, cond), (otherwise, _) = expr.args
+        return f"({self._print(then)} if {self._print(cond)} else {self._print(otherwise)})"
+
+    def _print_softplus(self, expr):
+        return f"softplus({self._print(expr.args[0])})"
 
     def _print_Softmax(self, expr):
         return f"softmax({self._print(expr.arg)})"
@@ -87,6 +97,9 @@ class TextPrinter(DerivationPrinting, StrPrinter):
     def _print_Dot(self, expr):
         return f"{self._operand(expr.args[0])}ᵀ {self._operand(expr.args[1])}"
 
+    def _print_Total(self, expr):
+        return f"1ᵀ {self._operand(expr.args[0])}"
+
     def _print_LogSumExp(self, expr):
         return f"logsumexp({self._print(expr.args[0])})"
 
@@ -94,9 +107,10 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         return f"l({', '.join(map(self._print, expr.args))})"
 
     def _print_Mul(self, expr):
-        num, den = sp.fraction(expr)
+        num, den = sp.fraction(expr, exact=True)
         if den != 1:
-            return f"{self._operand(num)}/{self._operand(den)}"
+            bottom = self._print(den)
+            return f"{self._operand(num)}/{f'({bottom})' if ' ' in bottom else bottom}"
         coeff, factors = expr.as_coeff_mul()
         body = " ".join(self._operand(f) for f in factors)
         if coeff == -1:

@@ -1,8 +1,9 @@
 """Generated modules checked against central finite differences, in float64.
 
 Points are random, with the targets a loss expects (rows of Y on the simplex for softmax cross
-entropy), and keep every ReLU pre-activation at least `KINK_MARGIN` away from 0, where the
-derivative is a convention (ReLU′(0) = 0) and a central difference would give ½.
+entropy, in [0, 1] for sigmoid cross entropy), and keep every pre-activation at least
+`KINK_MARGIN` away from its activation's kinks (0 for ReLU), where the derivative is a
+convention (ReLU′(0) = 0) and a central difference would give ½.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..activations import activation
+from ..naming import layer_name
+
 TOLERANCE = 1e-6  # relative error allowed against central differences, in float64
-STEP = 1e-6  # the central difference's step
-KINK_MARGIN = 1e-3
+STEP = 1e-4  # the step of the fourth-order central difference
+KINK_MARGIN = 1e-2  # ≫ the largest move of a pre-activation, 2 · STEP · |input|
 
 
 def load_source(source: str, name: str) -> types.ModuleType:
@@ -39,39 +43,50 @@ def load_file(path, name: str | None = None) -> types.ModuleType:
 
 
 def sample_point(model, module, sizes, n: int, rng: np.random.Generator):
-    """(params, X, Y, lam) at random, away from activation kinks."""
-    d, h, q = sizes
+    """(params, X, Y, lam) at random, with every pre-activation away from its layer's kinks."""
+    kinked = [
+        (layer_name("z", k, model.depth).upper(), activation(layer.activation).kinks)
+        for k, layer in enumerate(model.stack[0], start=1)
+    ]
+    kinked = [(name, np.array(points)) for name, points in kinked if points]
     for _ in range(1000):
         params = module.init_params(sizes, rng)
         for name in module.PARAMETERS:
             if name.startswith("b"):
                 params[name] = rng.standard_normal(params[name].shape)
-        X = rng.standard_normal((n, d))
-        Z = X @ params["W1"].T + params.get("b1", 0)
-        if model.activation != "relu" or np.abs(Z).min() > KINK_MARGIN:
+        X = rng.standard_normal((n, sizes[0]))
+        if model.loss == "softmax_cross_entropy":
+            Y = rng.dirichlet(np.ones(sizes[-1]), size=n)
+        elif model.loss == "sigmoid_cross_entropy":
+            Y = rng.uniform(0, 1, size=(n, sizes[-1]))
+        else:
+            Y = rng.standard_normal((n, sizes[-1]))
+        if not kinked:
+            break
+        cache = module.forward(params, X, Y, 0.0)[1]
+        if all(
+            np.abs(cache[name][..., None] - points).min() > KINK_MARGIN for name, points in kinked
+        ):
             break
     else:
-        raise RuntimeError("could not draw a point away from the ReLU kink")
-    if model.loss == "softmax_cross_entropy":
-        Y = rng.dirichlet(np.ones(q), size=n)
-    else:
-        Y = rng.standard_normal((n, q))
-    lam = float(rng.uniform(0.1, 1.0))
-    return params, X, Y, lam
+        raise RuntimeError("could not draw a point away from the activations' kinks")
+    return params, X, Y, float(rng.uniform(0.1, 1.0))
 
 
 def central_differences(module, params, X, Y, lam, step=STEP) -> dict:
-    """∂J/∂θ for every entry θ of every parameter, by (J(θ + ε) − J(θ − ε)) / 2ε."""
+    """∂J/∂θ for every entry θ of every parameter, by the fourth-order central difference
+    (8 (J(θ + ε) − J(θ − ε)) − (J(θ + 2ε) − J(θ − 2ε))) / 12ε: its truncation error is
+    O(ε⁴), so ε can be large enough that rounding stays far below the tolerance."""
     grads = {}
     for name in module.PARAMETERS:
         grad = np.zeros_like(params[name])
         for index in np.ndindex(params[name].shape):
-            values = []
-            for sign in (1, -1):
-                moved = {k: v.copy() for k, v in params.items()}
-                moved[name][index] += sign * step
-                values.append(module.forward(moved, X, Y, lam)[0])
-            grad[index] = (values[0] - values[1]) / (2 * step)
+            J = {}
+            for k in (-2, -1, 1, 2):
+                moved = {key: value.copy() for key, value in params.items()}
+                moved[name][index] += k * step
+                J[k] = module.forward(moved, X, Y, lam)[0]
+            grad[index] = (8 * (J[1] - J[-1]) - (J[2] - J[-2])) / (12 * step)
         grads[name] = grad
     return grads
 
@@ -94,8 +109,10 @@ class Report:
         return self.worst <= TOLERANCE
 
 
-def check_against_differences(model, module, sizes=(3, 4, 2), batches=(1, 5), seed=0) -> Report:
-    """The module's gradients against central differences at one random point per batch size."""
+def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0) -> Report:
+    """The module's gradients against central differences at one random point per batch size
+    (sizes default to 3 inputs, hidden widths 4, 5, …, and 2 outputs)."""
+    sizes = sizes or (3, *range(4, 4 + len(module.SIZES) - 2), 2)
     rng = np.random.default_rng(seed)
     errors = {name: 0.0 for name in module.PARAMETERS}
     for n in batches:

@@ -1,0 +1,142 @@
+"""Activations φ(t): the named ones, parameterized ones such as leaky_relu(0.2), and formulas.
+
+φ′ (and φ″, for second derivatives) come from `sympy.diff` of the formula, with the convention
+that the derivative at a kink is that of the right-hand piece's left neighbour: ReLU′(0) = 0.
+Where φ′ can be written with the output y = φ(t) alone (tanh′ = 1 − y²), generated code uses
+that form and reads h instead of recomputing anything from z.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import UsageError
+from .formula import parse_formula
+from .scalar import phi, sigmoid, softplus, t
+
+out = sp.Symbol("y", real=True)  # the output y = φ(t), when a derivative is written with it
+
+
+def _at_kinks(expr):
+    return expr.replace(sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation: its name as the user gave it, its formula in t, and how the
+    figure labels it (plain text for Graphviz, LaTeX for TikZ)."""
+
+    name: str
+    formula: sp.Expr
+    label: tuple = ("φ", r"\phi")
+
+    @property
+    def is_concrete(self) -> bool:
+        return not self.formula.atoms(sp.core.function.AppliedUndef)
+
+    @property
+    def fn(self) -> sp.Lambda:
+        return sp.Lambda(t, self.formula)
+
+    @property
+    def derivative(self) -> sp.Lambda:
+        """φ′ as a function of t."""
+        return sp.Lambda(t, _at_kinks(sp.diff(self.formula, t)))
+
+    @property
+    def second_derivative(self) -> sp.Lambda:
+        """φ″ as a function of t (0 away from the kinks of a piecewise-linear φ)."""
+        d2 = sp.diff(self.derivative.expr, t)
+        d2 = d2.replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+        return sp.Lambda(t, sp.simplify(_at_kinks(d2)) if d2.has(sp.Piecewise) else d2)
+
+    @property
+    def kinks(self) -> tuple:
+        """The points where φ is not differentiable (0 for ReLU, c for max(t, c))."""
+        places = []
+        for node in sp.preorder_traversal(self.formula):
+            if isinstance(node, (sp.Max, sp.Min)):
+                places.append(node.args[0] - node.args[1])
+            elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
+                places.append(node.args[0])
+            elif isinstance(node, sp.Piecewise):
+                places += [
+                    c.lhs - c.rhs
+                    for _, c in node.args
+                    if isinstance(c, sp.core.relational.Relational)
+                ]
+        points = {float(p) for place in places for p in sp.solve(place, t) if p.is_real}
+        return tuple(sorted(points))
+
+    @property
+    def derivative_from_output(self) -> sp.Lambda | None:
+        """φ′ written with y = φ(t) alone, when it can be; None otherwise."""
+        if self.formula == t or not self.is_concrete:
+            return None
+        d = self.derivative.expr.subs(self.formula, out)
+        return None if d.has(t) else sp.Lambda(out, d)
+
+
+def _piecewise(positive, negative):
+    return sp.Piecewise((positive, t > 0), (negative, True))
+
+
+NAMED = {
+    "phi": Activation("phi", phi(t)),
+    "relu": Activation("relu", sp.Max(0, t), ("ReLU", r"\mathrm{ReLU}")),
+    "sigmoid": Activation("sigmoid", sigmoid(t), ("σ", r"\sigma")),
+    "tanh": Activation("tanh", sp.tanh(t), ("tanh", r"\tanh")),
+    "identity": Activation("identity", t, ("id", r"\mathrm{id}")),
+    "softplus": Activation("softplus", softplus(t), ("softplus", r"\mathrm{softplus}")),
+    "silu": Activation("silu", t * sigmoid(t), ("SiLU", r"\mathrm{SiLU}")),
+    "gelu": Activation("gelu", t * (1 + sp.erf(t / sp.sqrt(2))) / 2, ("GELU", r"\mathrm{GELU}")),
+    "gelu_tanh": Activation(
+        "gelu_tanh",
+        t * (1 + sp.tanh(sp.sqrt(2 / sp.pi) * (t + sp.Rational(44715, 10**6) * t**3))) / 2,
+        ("GELU", r"\mathrm{GELU}"),
+    ),
+}
+# name → (default parameter, formula builder, label)
+PARAMETERIZED = {
+    "leaky_relu": (
+        sp.Rational(1, 100),
+        lambda a: _piecewise(t, a * t),
+        ("LReLU", r"\mathrm{LReLU}"),
+    ),
+    "elu": (sp.Integer(1), lambda a: _piecewise(t, a * (sp.exp(t) - 1)), ("ELU", r"\mathrm{ELU}")),
+}
+CHOICES = (*NAMED, *PARAMETERIZED)
+_CALL = re.compile(r"^([a-z_]+)\(\s*([0-9.eE+-]+)\s*\)$")
+
+
+def activation(spec: str) -> Activation:
+    """The activation `spec` names: 'tanh', 'leaky_relu', 'leaky_relu(0.2)' or a formula in t."""
+    if not isinstance(spec, str):
+        raise UsageError(f"{spec!r} is not a string")
+    if spec in NAMED:
+        return NAMED[spec]
+    if spec in PARAMETERIZED:
+        default, build, label = PARAMETERIZED[spec]
+        return Activation(spec, build(default), label)
+    call = _CALL.match(spec.strip())
+    if call and call[1] in PARAMETERIZED:
+        try:
+            value = sp.Rational(call[2])
+        except (TypeError, ValueError):
+            raise UsageError(f"{call[2]!r} is not a number") from None
+        _, build, label = PARAMETERIZED[call[1]]
+        return Activation(spec, build(value), label)
+    if re.fullmatch(r"[A-Za-z_]\w*", spec) and spec != "t":
+        raise UsageError(f"unknown activation {spec!r}")
+    return Activation(spec, parse_formula(spec))
+
+
+def is_activation(spec) -> bool:
+    try:
+        activation(spec)
+    except UsageError:
+        return False
+    return True
