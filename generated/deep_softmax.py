@@ -105,7 +105,7 @@ def forward(params, X, Y, lam):
     LSE = _logsumexp(O)  # logsumexp(o)
     L = LSE - np.sum(Y * O, axis=1)  # L = -yᵀ log(softmax(o))
     # s = λ (‖W1‖² + ‖W2‖² + ‖W3‖² + ‖W4‖²)/2
-    s = lam * (np.vdot(W1, W1) + np.vdot(W2, W2) + np.vdot(W3, W3) + np.vdot(W4, W4)) / 2
+    s = lam * sum(np.vdot(W, W) for W in (W1, W2, W3, W4)) / 2
     J = float(L.mean() + s)  # J = (1/n) Σᵢ L_i + s
     cache = {
         "n": n,

@@ -15,14 +15,14 @@ __all__ = ["Model", "derive", "document", "fragment", "module_source"]
 
 def document(model, lang="en"):
     """The standalone LaTeX document of `model`'s derivation."""
-    from .document import document as make
+    from .latex_document import document as make
 
     return make(model, lang)
 
 
 def fragment(model, lang="en"):
     """The derivation's equations alone, for a paper or a notebook."""
-    from .document import fragment as make
+    from .latex_document import fragment as make
 
     return make(model, lang)
 

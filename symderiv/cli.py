@@ -93,7 +93,7 @@ def _emit(content, output: str | None) -> None:
 
 
 def cmd_latex(args) -> int:
-    from .document import document, fragment
+    from .latex_document import document, fragment
 
     if args.lang not in LANGUAGES:
         raise UsageError(

@@ -111,19 +111,23 @@ def _forward(tape, text, helpers):
     """The forward statements, and the arrays kept for backward besides the tape's variables
     (logsumexp(o), from which backward gets softmax(o) without another max and sum)."""
     stored, statements = {}, []
+    printer = BatchNumPyPrinter(tape.variables, stored)  # sees what `stored` gains below
     for step in tape.steps[:-1]:  # the objective J is its own statement
         inputs = [a.symbol for a in step.args]
         # A loss is computed by its stable formula; the comment shows its definition.
         expr = step.fn.formula(*inputs) if step.op == "loss" else apply(step, inputs)
         for lse in sorted(expr.atoms(LogSumExp), key=sp.default_sort_key):
-            stored[("logsumexp", lse.args[0])] = "LSE"
-            code = f"_logsumexp({BatchNumPyPrinter(tape.variables).doprint(lse.args[0])})"
+            code = f"_logsumexp({printer.doprint(lse.args[0])})"
             statements.append(Statement("LSE", code, f"logsumexp({text.doprint(lse.args[0])})"))
-        printer = BatchNumPyPrinter(tape.variables, stored)
-        code = printer.doprint(expr)
-        helpers |= printer.helpers
+            stored[("logsumexp", lse.args[0])] = "LSE"
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
+        code = printer.doprint(expr)
+        if step.op == "weight_decay" and len(step.args) > 2:
+            # Many weights: one sum over them, as one would write it by hand.
+            weights = ", ".join(w.code for w in step.args)
+            code = f"lam * sum(np.vdot(W, W) for W in ({weights})) / 2"
         statements.append(Statement(step.out.code, code, math))
+    helpers |= printer.helpers
     return tuple(statements), stored
 
 

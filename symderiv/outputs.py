@@ -7,9 +7,9 @@ import tempfile
 from pathlib import Path
 
 from .codegen import module_source
-from .document import document, fragment
 from .errors import UsageError
 from .figure import dot_source, graph_of, pdf, svg, tikz_layout
+from .latex_document import document, fragment
 from .render import render
 from .tape import build_tape
 

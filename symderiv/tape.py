@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import sympy as sp
 
@@ -26,23 +27,36 @@ class Tape:
     batch: bool
     steps: tuple  # of Step
 
-    @property
+    @cached_property
     def variables(self) -> tuple:
-        seen = []
+        """Every variable, in the order the tape first mentions it."""
+        seen = {}
         for step in self.steps:
             for v in (*step.args, step.out):
-                if v not in seen:
-                    seen.append(v)
+                seen.setdefault(v, None)
         return tuple(seen)
 
-    @property
+    @cached_property
     def parameters(self) -> tuple:
         """Parameters in layer order: W1, b1, W2, b2, …"""
         params = [v for v in self.variables if v.kind == "param"]
         return tuple(sorted(params, key=lambda v: (int(v.name[1:]), v.name[0] != "W")))
 
+    @cached_property
+    def _consumers(self) -> dict:
+        found = {v: [] for v in self.variables}
+        for step in self.steps:
+            for v in dict.fromkeys(step.args):
+                found[v].append(step)
+        return found
+
     def consumers(self, var: Var) -> tuple:
-        return tuple(s for s in self.steps if var in s.args)
+        """The steps that read `var`, in tape order."""
+        return tuple(self._consumers[var])
+
+    def producer(self, var: Var) -> Step:
+        """The step whose output is `var`."""
+        return next(s for s in self.steps if s.out == var)
 
 
 def build_tape(model: Model, batch: bool = False) -> Tape:

@@ -27,7 +27,7 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
     def __init__(self, variables, stored=None, extra=None):
         super().__init__({"fully_qualified_modules": True})
         self._use_names(variables, extra)
-        self._stored = dict(stored or {})
+        self._stored = stored if stored is not None else {}
         self.helpers = set()  # helper functions the printed code calls (erf, logsumexp)
 
     def _module_format(self, fqn, register=True):

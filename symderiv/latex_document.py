@@ -32,7 +32,7 @@ def _role(line, tape) -> str:
         return "objective"
     if var.kind == "param":
         return "bias" if var.is_vector else "parameter"
-    consumer = next(s for s in tape.steps if s.out == adjoint.terms[0].via)
+    consumer = tape.producer(adjoint.terms[0].via)
     return {"loss": "output", "activation": "preactivation"}.get(consumer.op, "hidden")
 
 
