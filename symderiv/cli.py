@@ -10,7 +10,7 @@ from pathlib import Path
 from .activations import CHOICES
 from .config import find_config, load_targets, read_toml
 from .errors import UsageError
-from .functions import LOSSES
+from .losses import LOSSES
 from .model import BIASES, Model
 from .outputs import KINDS, figure, write_atomically
 from .prose import LANGUAGES

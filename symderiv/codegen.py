@@ -16,7 +16,7 @@ from .activations import CHOICES, activation
 from .derivation import derive
 from .errors import UsageError
 from .exprs import Elementwise, LogSumExp
-from .functions import LOSSES
+from .losses import LOSSES
 from .naming import DIMS, hidden_dims
 from .ops import apply
 from .printing.numpy import BatchNumPyPrinter

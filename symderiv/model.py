@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 from .activations import CHOICES, activation
 from .errors import UsageError
-from .functions import LOSSES
+from .losses import LOSSES
 
 BIASES = ("none", "hidden", "all")
 REDUCTIONS = ("mean", "sum")

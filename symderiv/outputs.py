@@ -19,9 +19,9 @@ KINDS = {
     "tex-fr": (".fr.tex", lambda m: document(m, "fr")),
     "fragment": (".fragment.tex", lambda m: fragment(m, "en")),
     "py": (".py", module_source),
-    "svg": (".svg", lambda m: svg(graph_of(build_tape(m)))),
-    "pdf": (".pdf", lambda m: pdf(graph_of(build_tape(m)))),
-    "dot": (".dot", lambda m: dot_source(graph_of(build_tape(m)))),
+    "svg": (".svg", lambda m: figure(m, ".svg")),
+    "pdf": (".pdf", lambda m: figure(m, ".pdf")),
+    "dot": (".dot", lambda m: figure(m, ".dot")),
 }
 
 

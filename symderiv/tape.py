@@ -8,7 +8,7 @@ from functools import cached_property
 import sympy as sp
 
 from .activations import activation
-from .functions import LOSSES
+from .losses import LOSSES
 from .model import Model
 from .naming import DIMS, Var, hidden_dims, layer_name
 
