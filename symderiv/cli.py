@@ -70,6 +70,11 @@ def parser() -> Parser:
     graph = sub.add_parser("graph", help="the computational graph (.svg .pdf .dot .tex)")
     _model_flags(graph)
     graph.add_argument("-o", "--output", metavar="FILE", help="without it, dot source on stdout")
+    memory = sub.add_parser("memory", help="what training and prediction keep in memory")
+    _model_flags(memory)
+    memory.add_argument("--sizes", required=True, metavar="d,h1,…,q", help="layer widths")
+    memory.add_argument("--batch", required=True, type=int, metavar="n", help="examples")
+    memory.add_argument("--dtype", default="float64", help="float32 | float64 (default)")
     for name, text in (
         ("build", "regenerate every output the config lists"),
         ("check", "exit 1 if an output is stale or a module fails validation"),
@@ -115,6 +120,27 @@ def cmd_graph(args) -> int:
     model = model_from(args)
     suffix = Path(args.output).suffix if args.output else ".dot"
     _emit(figure(model, suffix), args.output)
+    return 0
+
+
+def cmd_memory(args) -> int:
+    from .memory import BYTES, table
+
+    model = model_from(args)
+    try:
+        sizes = tuple(int(v) for v in args.sizes.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != model.depth + 2 or min(sizes) <= 0:
+        raise UsageError(
+            f"--sizes {args.sizes!r} is not allowed; expected {model.depth + 2} "
+            "positive whole numbers d,h…,q separated by commas"
+        )
+    if args.batch <= 0:
+        raise UsageError(f"--batch {args.batch} is not allowed; expected a positive number")
+    if args.dtype not in BYTES:
+        raise UsageError(f"--dtype {args.dtype!r} is not allowed; expected float32 or float64")
+    sys.stdout.write(table(model, sizes, args.batch, args.dtype))
     return 0
 
 
@@ -181,6 +207,7 @@ COMMANDS = {
     "latex": cmd_latex,
     "codegen": cmd_codegen,
     "graph": cmd_graph,
+    "memory": cmd_memory,
     "build": cmd_build,
     "check": cmd_check,
 }

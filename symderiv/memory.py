@@ -1,0 +1,160 @@
+"""Memory footprint of the generated module (the section's exercise 3), as formulas in the sizes.
+
+Training (loss_and_grad) keeps, until backward returns: what forward cached for backward, every
+adjoint backward computes (each stays bound to its name until the function returns), and the
+gradients. On top of that, a statement briefly holds temporaries: NumPy writes an operation's
+result into a temporary operand when it can, so a statement needs as many arrays at once as its
+expression tree needs registers (the Ershov number), one of which becomes the result. Inputs
+X, Y and the parameters belong to the caller and are not counted. Prediction keeps only the
+current layer: at most the previous layer and the new one at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .codegen import _derivatives_from_outputs, concrete_or_exit
+from .derivation import derive
+from .exprs import Elementwise, LogSumExp
+from .naming import DIMS, hidden_dims
+from .ops import apply
+
+BYTES = {"float32": 4, "float64": 8}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One array: what it is, and how many numbers it holds (a formula in d, h…, q, n)."""
+
+    phase: str  # "forward" or "backward"
+    name: str
+    numbers: sp.Expr
+    kept: bool  # whether it outlives forward (it is in the cache, or it is a gradient)
+    temporaries: int  # arrays of this size the statement holds besides its result
+
+
+def numbers_of(var) -> sp.Expr:
+    """How many numbers the code's array for `var` holds, one row per example."""
+    if var.kind == "param":
+        return sp.Mul(*var.code_shape)
+    if var.is_scalar:
+        return DIMS["n"] if var.per_example else sp.Integer(1)
+    return DIMS["n"] * var.shape[0]
+
+
+# Arrays the module's helper functions hold inside besides their result (see module.py.j2):
+# _erf keeps |a|, x, the series' term and sum, the continued fraction and the tail; _sigmoid
+# computes tanh of a temporary.
+HELPER_ARRAYS = {"erf": 6, "sigmoid": 1}
+# Operators NumPy evaluates in place of a temporary operand; everything else (matmul, and
+# every function such as np.tanh) writes a new array while its operands are still held.
+IN_PLACE = (sp.Add, sp.Mul, sp.Pow, sp.MatAdd, sp.HadamardProduct)
+
+
+def registers(expr) -> int:
+    """How many arrays evaluating `expr` holds at once, its result included (the Ershov number,
+    with NumPy's in-place reuse of temporaries)."""
+    if isinstance(expr, (sp.MatrixSymbol, sp.Symbol, sp.Lambda)) or expr.is_number:
+        return 0
+    if isinstance(expr, Elementwise):  # the body, over its (named) argument
+        return max(registers(expr.fn.expr), registers(expr.arg))
+    children = sorted((registers(a) for a in expr.args), reverse=True) or [0]
+    need = max(1, *(c + i for i, c in enumerate(children)))
+    if isinstance(expr, sp.MatMul) and not all(a.is_number or a.is_Symbol for a in expr.args[:-1]):
+        need = max(need, children[0] + 1)  # @ writes a new array
+    elif not isinstance(expr, IN_PLACE):
+        need = max(need, children[0] + 1 + HELPER_ARRAYS.get(type(expr).__name__, 0))
+    return need
+
+
+def items(model) -> list[Item]:
+    concrete_or_exit(model)
+    derivation = derive(model, batch=True)
+    tape = derivation.tape
+    output_form = _derivatives_from_outputs(tape)
+    used = set()
+    backward = []
+    for adjoint in derivation.adjoints:
+        if adjoint.is_constant:
+            continue
+        closed = adjoint.closed.xreplace(output_form)
+        used |= closed.atoms(sp.MatrixSymbol)
+        name = "d" + adjoint.var.code
+        backward.append(
+            Item("backward", name, numbers_of(adjoint.var), True, max(0, registers(closed) - 1))
+        )
+    forward = []
+    for step in tape.steps[:-1]:
+        inputs = [a.symbol for a in step.args]
+        expr = step.fn.formula(*inputs) if step.op == "loss" else apply(step, inputs)
+        if expr.atoms(LogSumExp):
+            forward.append(Item("forward", "LSE", DIMS["n"], True, 1))
+        kept = step.out.symbol in used
+        forward.append(
+            Item("forward", step.out.code, numbers_of(step.out), kept, max(0, registers(expr) - 1))
+        )
+    return forward + backward
+
+
+def training_peak(model) -> sp.Expr:
+    """The most numbers loss_and_grad holds at once, as a formula (a Max over statements)."""
+    held, peaks = sp.Integer(0), []
+    all_items = items(model)
+    for item in (i for i in all_items if i.phase == "forward"):
+        held += item.numbers
+        peaks.append(held + item.temporaries * item.numbers)
+    held = sum((i.numbers for i in all_items if i.phase == "forward" and i.kept), sp.Integer(0))
+    for item in (i for i in all_items if i.phase == "backward"):
+        held += item.numbers
+        peaks.append(held + item.temporaries * item.numbers)
+    return sp.Max(*peaks)
+
+
+def prediction_peak(model) -> sp.Expr:
+    """The most numbers predict holds at once: the layer it reads, the one it writes, and the
+    statement's temporaries."""
+    tape = derive(model, batch=True).tape
+    peaks = []
+    for step in tape.steps:
+        if step.op in ("matmul", "affine", "activation"):
+            (source,) = [a for a in step.args if a.kind in ("input", "hidden")]
+            expr = apply(step, [a.symbol for a in step.args])
+            extra = max(0, registers(expr) - 1)
+            held = 0 if source.kind == "input" else numbers_of(source)  # X is the caller's
+            peaks.append(held + (1 + extra) * numbers_of(step.out))
+    return sp.Max(*peaks)
+
+
+def table(model, sizes, n: int, dtype: str) -> str:
+    """The footprint of `model` as text: every array's formula and bytes at `sizes`, batch n."""
+    bytes_per = BYTES[dtype]
+    tape = derive(model, batch=True).tape
+    dims = [DIMS["d"], *hidden_dims(model.depth), DIMS["q"]]
+    values = dict(zip(dims, sizes)) | {DIMS["n"]: n}
+    at = ", ".join(f"{d}={v}" for d, v in values.items())
+
+    def row(name, numbers, note="", formula=None):
+        count = int(numbers.subs(values))
+        formula = str(numbers) if formula is None else formula
+        return f"  {name:<24} {formula:<28} {count * bytes_per:>14,} B  {note}".rstrip()
+
+    lines = [
+        f"{model.name}: {dtype}, {bytes_per} bytes a number, at {at}",
+        "training (loss_and_grad):",
+    ]
+    params = list(tape.parameters)
+    lines.append(row("parameters (caller's)", sp.Add(*(numbers_of(p) for p in params))))
+    for item in items(model):
+        if item.phase == "forward" and item.kept:
+            lines.append(row(f"kept by forward: {item.name}", item.numbers))
+    for item in items(model):
+        if item.phase == "backward":
+            note = "gradient" if item.name[1:] in {p.code for p in params} else "adjoint"
+            lines.append(row(f"backward: {item.name}", item.numbers, note))
+    over = "max over the statements"
+    lines.append(row("peak, with temporaries", training_peak(model), formula=over))
+    lines.append("prediction (predict):")
+    lines.append(row("peak", prediction_peak(model), formula=over))
+    return "\n".join(lines) + "\n"

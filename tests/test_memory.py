@@ -1,0 +1,79 @@
+"""The memory footprint formulas against what the generated code really allocates."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from conftest import generated_module
+from helpers import run
+
+from symderiv import Model
+from symderiv.memory import prediction_peak, training_peak
+from symderiv.naming import DIMS, hidden_dims
+
+MODELS = [
+    Model(activation="relu", loss="squared"),
+    Model(activation="tanh", loss="softmax_cross_entropy", bias="all"),
+    Model(activation="sigmoid", loss="sigmoid_cross_entropy", hidden=2, bias="all"),
+    Model(activation="t*tanh(softplus(t))", loss="sigmoid_cross_entropy", hidden=3, bias="hidden"),
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: f"{m.activation}-{m.depth}")
+def test_peak_memory_is_within_ten_percent_of_the_formula(model):
+    module = generated_module(model)
+    sizes, n = (300, *[400] * model.depth, 50), 500
+    values = dict(zip((DIMS["d"], *hidden_dims(model.depth), DIMS["q"]), sizes)) | {DIMS["n"]: n}
+    rng = np.random.default_rng(0)
+    params = module.init_params(sizes, rng)
+    X, Y = rng.standard_normal((n, sizes[0])), rng.dirichlet(np.ones(sizes[-1]), n)
+    tracemalloc.start()
+    try:
+        module.loss_and_grad(params, X, Y, 0.1)
+        training = tracemalloc.get_traced_memory()[1]
+        tracemalloc.clear_traces()
+        tracemalloc.reset_peak()
+        module.predict(params, X)
+        prediction = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert training == pytest.approx(8 * int(training_peak(model).subs(values)), rel=0.1)
+    assert prediction == pytest.approx(8 * int(prediction_peak(model).subs(values)), rel=0.1)
+
+
+def test_memory_command_prints_formulas_and_bytes():
+    done = run(
+        "memory",
+        "--activation",
+        "relu",
+        "--loss",
+        "squared",
+        "--sizes",
+        "784,256,10",
+        "--batch",
+        "256",
+        "--dtype",
+        "float32",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "4 bytes a number, at d=784, h=256, q=10, n=256" in done.stdout
+    assert "kept by forward: Z" in done.stdout and "h*n" in done.stdout
+    assert "backward: dW1" in done.stdout and f"{784 * 256 * 4:,} B" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--sizes", "784,256", "--batch", "8"], "expected 3 positive whole numbers"),
+        (["--sizes", "784,0,10", "--batch", "8"], "expected 3 positive whole numbers"),
+        (["--sizes", "a,b,c", "--batch", "8"], "--sizes 'a,b,c' is not allowed"),
+        (["--sizes", "4,5,3", "--batch", "0"], "--batch 0 is not allowed"),
+        (
+            ["--sizes", "4,5,3", "--batch", "8", "--dtype", "float16"],
+            "--dtype 'float16' is not allowed",
+        ),
+    ],
+)
+def test_memory_command_refuses_bad_sizes(args, message):
+    done = run("memory", "--activation", "relu", "--loss", "squared", *args)
+    assert done.returncode == 2 and message in done.stderr
