@@ -63,6 +63,12 @@ def parser() -> Parser:
     _model_flags(latex)
     latex.add_argument("--fragment", action="store_true", help="the equations alone")
     latex.add_argument("--lang", default="en", help=f"{' | '.join(LANGUAGES)}")
+    latex.add_argument(
+        "--form",
+        default="example",
+        help="example (one example, column vectors, as the section) | batch (a minibatch, "
+        "one example per row)",
+    )
     latex.add_argument("-o", "--output", metavar="FILE")
     code = sub.add_parser("codegen", help="the NumPy module")
     _model_flags(code)
@@ -104,8 +110,11 @@ def cmd_latex(args) -> int:
         raise UsageError(
             f"--lang {args.lang!r} is not allowed; expected one of {', '.join(LANGUAGES)}"
         )
+    if args.form not in ("example", "batch"):
+        raise UsageError(f"--form {args.form!r} is not allowed; expected example or batch")
     model = model_from(args)
-    _emit((fragment if args.fragment else document)(model, args.lang), args.output)
+    make = fragment if args.fragment else document
+    _emit(make(model, args.lang, batch=args.form == "batch"), args.output)
     return 0
 
 

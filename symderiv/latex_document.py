@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from .calculus import loss_gradient
 from .derivation import derive
 from .figure import graph_of, tikz_layout
+from .naming import batch_shape_text
 from .ops import apply, dloss_symbol
 from .printing.latex import SectionLatexPrinter, partial
+from .printing.latex_rows import RowLatexPrinter, transposed
 from .prose import PROSE
 from .render import render
 
@@ -37,18 +39,32 @@ def _role(line, tape) -> str:
 
 
 def equations(derivation, lang: str = "en") -> dict:
-    """The forward equations, backward blocks, summary and notes of a derivation, printed."""
+    """The forward equations, backward blocks, summary and notes of a derivation, printed: for
+    one example with column vectors (the section's form), or over a minibatch with one example
+    per row when the derivation is the batch one."""
     words = PROSE[lang]
     tape = derivation.tape
+    batch = tape.batch
     o = next(s for s in tape.steps if s.op == "loss").args[0]
-    latex = SectionLatexPrinter(tape.variables, {dloss_symbol(o.symbol): partial("L", o.latex)})
+    name = (lambda v: v.latex_batch) if batch else (lambda v: v.latex)
+    extra = {dloss_symbol(o.symbol): partial("L", name(o))}
+    latex = (RowLatexPrinter if batch else SectionLatexPrinter)(tape.variables, extra)
     p = latex.doprint
-    forward = tuple(
-        f"{p(step.out.symbol)} &= {p(apply(step, [a.symbol for a in step.args]))}"
-        for step in tape.steps
-    )
+    forward = []
+    for step in tape.steps:
+        expr = apply(step, [a.symbol for a in step.args])
+        if batch and step.op == "loss":
+            # One loss per example, written for the example's row: l(o_i, y_i).
+            rows = {v.symbol: rf"{v.latex}_i" for v in step.args}
+            expr = SectionLatexPrinter(tape.variables, rows).doprint(expr)
+        elif batch and step.op == "objective":
+            mean = r"\frac{1}{n} " if tape.model.reduction == "mean" else ""
+            expr = mean + r"\sum_{i=1}^{n} L_i" + "".join(f" + {v.latex}" for v in step.args[1:])
+        else:
+            expr = p(expr)
+        forward.append(f"{name(step.out)} &= {expr}")
     summary = tuple(
-        rf"{partial('J', g.var.latex)} &= {p(g.closed)} \in {g.var.shape_text}"
+        rf"{partial('J', name(g.var))} &= {_closed(g, p, batch)} \in {g.var.shape_text}"
         for g in derivation.gradients
     )
     notes = tuple(
@@ -56,41 +72,51 @@ def equations(derivation, lang: str = "en") -> dict:
         .replace("{lhs}", partial("J", g.var.latex))
         .replace("{rhs}", p(g.terms[0].expr))
         for g in derivation.gradients
-        if g.var.is_vector
+        if g.var.is_vector and not batch
     )
     return dict(
-        forward=forward,
-        definitions=_definitions(tape, latex, words),
-        backward=_backward(derivation, latex, words),
+        forward=tuple(forward),
+        definitions=_definitions(tape, SectionLatexPrinter(tape.variables, extra), words),
+        backward=_backward(derivation, latex, words, name),
         summary=summary,
         notes=notes,
     )
 
 
-def _backward(derivation, latex, words) -> tuple:
+def _closed(adjoint, p, batch) -> str:
+    """The closed form; in batch form a bias gradient sums its rows: (∂J/∂Z)^⊤ 1_n."""
+    text = p(adjoint.closed)
+    if batch and adjoint.var.kind == "param" and adjoint.var.is_vector:
+        return rf"{transposed(text)} \mathbf{{1}}_n"
+    return text
+
+
+def _backward(derivation, latex, words, name) -> tuple:
     """One block per backward line: its sentence, then the prod form and the closed form."""
     p = latex.doprint
+    batch = derivation.tape.batch
+    shape = batch_shape_text if batch else (lambda v: v.shape_text)
     joiner = rf" \; \textrm{{{words['and']}}} \; "
     blocks = []
     for line in derivation.lines:
         intro = words["step"][_role(line, derivation.tape)]
         if line.kind == "local":
-            equalities = [f"{partial(i.out.latex, i.var.latex)} = {p(i.expr)}" for i in line.items]
+            equalities = [f"{partial(name(i.out), name(i.var))} = {p(i.expr)}" for i in line.items]
             rows = (joiner.join(equalities),)
         elif line.items[0].is_constant:
-            equalities = [f"{partial('J', a.var.latex)} = {p(a.closed)}" for a in line.items]
+            equalities = [f"{partial('J', name(a.var))} = {p(a.closed)}" for a in line.items]
             rows = (joiner.join(equalities),)
         else:
             (a,) = line.items
-            intro = intro.replace("{var}", a.var.latex)
+            intro = intro.replace("{var}", name(a.var))
             prods = " + ".join(
-                rf"\textrm{{prod}}\left({partial('J', t.via.latex)}, "
-                rf"{partial(t.via.latex, a.var.latex)}\right)"
+                rf"\textrm{{prod}}\left({partial('J', name(t.via))}, "
+                rf"{partial(name(t.via), name(a.var))}\right)"
                 for t in a.terms
             )
             rows = (
-                f"{partial('J', a.var.latex)} &= {prods}",
-                rf"&= {p(a.closed)} \in {a.var.shape_text}",
+                f"{partial('J', name(a.var))} &= {prods}",
+                rf"&= {_closed(a, p, batch)} \in {shape(a.var)}",
             )
         blocks.append(Block(intro, rows))
     return tuple(blocks)
@@ -126,13 +152,13 @@ def _definitions(tape, latex, words) -> tuple:
     return tuple(definitions)
 
 
-def fragment(model, lang: str = "en") -> str:
-    eq = equations(derive(model), lang)
+def fragment(model, lang: str = "en", batch: bool = False) -> str:
+    eq = equations(derive(model, batch), lang)
     return render("equations.tex.j2", eq=eq, words=PROSE[lang], prose=False)
 
 
-def document(model, lang: str = "en") -> str:
-    derivation = derive(model)
+def document(model, lang: str = "en", batch: bool = False) -> str:
+    derivation = derive(model, batch)
     placed, paths = tikz_layout(graph_of(derivation.tape))
     words = PROSE[lang]
     one, many = words["layers"]
@@ -140,7 +166,8 @@ def document(model, lang: str = "en") -> str:
     return render(
         "derivation.tex.j2",
         eq=equations(derivation, lang),
-        intro=words["intro"].replace("{layers}", layers),
+        intro=words["intro"].replace("{layers}", layers)
+        + (f" {words['batch_intro']}" if batch else ""),
         words=words,
         lang=lang,
         placed=placed,

@@ -84,6 +84,18 @@ class Var:
         return rf"{body}^{{({layer})}}" if layer else body
 
     @property
+    def latex_batch(self) -> str:
+        """The LaTeX name in minibatch form: a per-example vector becomes a bold capital
+        matrix with one example per row (z → Z); the loss L has one value L_i per example."""
+        if self.kind == "loss":
+            return f"{self.name}_i"
+        if not self.per_example:
+            return self.latex
+        base, layer = self.base_and_layer
+        body = rf"\mathbf{{{base.upper()}}}"
+        return rf"{body}^{{({layer})}}" if layer else body
+
+    @property
     def code(self) -> str:
         if self.kind == "param" or self.is_scalar:
             return self.name
@@ -105,6 +117,13 @@ class Var:
             if cols == "1"
             else rf"\mathbb{{R}}^{{{rows} \times {cols}}}"
         )
+
+
+def batch_shape_text(var) -> str:
+    """The shape in minibatch form: R^{n×h} for a per-example vector, else as `shape_text`."""
+    if var.per_example and not var.is_scalar:
+        return rf"\mathbb{{R}}^{{n \times {sp.latex(sp.sympify(var.shape[0]))}}}"
+    return var.shape_text
 
 
 def symbol_names(variables) -> dict:

@@ -10,6 +10,11 @@ PROSE = {
             "column vector; the weights have the shape (outputs $\\times$ inputs). Every gradient "
             "has the shape of its variable."
         ),
+        "batch_intro": (
+            "The equations below are in minibatch form: a bold capital holds one example per "
+            "row ($\\mathbf{X} \\in \\mathbb{R}^{n \\times d}$), $\\mathbf{1}_n$ is the "
+            "vector of $n$ ones, and a parameter's gradient sums over the examples."
+        ),
         "forward": "Forward propagation",
         "forward_text": (
             "Forward propagation computes and stores the intermediate variables in order, from "
@@ -63,6 +68,12 @@ PROSE = {
             "Le réseau a {layers}. Un exemple $\\mathbf{x} \\in \\mathbb{R}^d$ est un "
             "vecteur colonne ; les poids ont la forme (sorties $\\times$ entrées). Chaque "
             "gradient a la forme de sa variable."
+        ),
+        "batch_intro": (
+            "Les équations ci-dessous sont écrites pour un minibatch : une capitale grasse "
+            "contient un exemple par ligne ($\\mathbf{X} \\in \\mathbb{R}^{n \\times d}$), "
+            "$\\mathbf{1}_n$ est le vecteur de $n$ uns, et le gradient d'un paramètre est une "
+            "somme sur les exemples."
         ),
         "forward": "Propagation avant",
         "forward_text": (

@@ -74,3 +74,35 @@ def test_figure_tex_compiles_when_input(tmp_path):
         "\\input{fig}\n\\end{document}\n"
     )
     compile_tex(doc)
+
+
+def test_batch_form_shows_rows_sums_and_the_mean(tmp_path):
+    doc = tmp_path / "batch.tex"
+    done = run(
+        "latex",
+        "--form",
+        "batch",
+        "--activation",
+        "relu",
+        "--loss",
+        "squared",
+        "--bias",
+        "hidden",
+        "--hidden",
+        "2",
+        "-o",
+        doc,
+    )
+    assert done.returncode == 0, done.stderr
+    text = doc.read_text()
+    for expected in (
+        r"\mathbf{Z}^{(1)} &= \mathbf{X} {\mathbf{W}^{(1)}}^\top + \mathbf{1}_n {\mathbf{b}^{(1)}}^\top",
+        r"J &= \frac{1}{n} \sum_{i=1}^{n} L_i + s",
+        r"&= \frac{1}{n} \left(\mathbf{O} - \mathbf{Y}\right) \in \mathbb{R}^{n \times q}",
+        r"&= \left(\frac{\partial J}{\partial \mathbf{O}}\right)^\top \mathbf{H}^{(2)} + \lambda \mathbf{W}^{(3)}",
+        r"&= \left(\frac{\partial J}{\partial \mathbf{Z}^{(1)}}\right)^\top \mathbf{1}_n \in \mathbb{R}^{h_{1}}",
+    ):
+        assert expected in text, expected
+    compile_tex(doc)
+    done = run("latex", "--form", "rows")
+    assert done.returncode == 2 and "--form 'rows' is not allowed" in done.stderr

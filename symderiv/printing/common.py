@@ -25,6 +25,15 @@ class DerivationPrinting:
         var = self._vars.get(expr)
         return (None, var) if var is not None else None
 
+    def batched(self, expr) -> bool:
+        """Whether `expr` has one value per example (a row per example in batch form); the
+        extra names stand for per-example arrays (a slot, or predict's current layer)."""
+        for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
+            found = self._lookup(s)
+            if found is not None and (found[1] is None or found[1].per_example):
+                return True
+        return False
+
     def _print_Elementwise(self, expr):
         # f is a Lambda in t: print f's body with t standing for the printed argument.
         slot = sp.Symbol("_arg", real=True)

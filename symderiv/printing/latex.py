@@ -64,10 +64,14 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
     def _print_Mul(self, expr):
         # A scalar coefficient (numbers and symbols such as λ) in front of other factors.
         coeff, rest = expr.as_coeff_mul()
-        others = [f for f in rest if not f.is_Symbol]
+
+        def scalar(f):
+            return f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_number)
+
+        others = [f for f in rest if not scalar(f)]
         if not others:
             return super()._print_Mul(expr)
-        return self._scaled(coeff * sp.Mul(*[f for f in rest if f.is_Symbol]), others)
+        return self._scaled(coeff * sp.Mul(*[f for f in rest if scalar(f)]), others)
 
     def _print_HadamardProduct(self, expr):
         return r" \odot ".join(self._factor(a) for a in expr.args)

@@ -50,14 +50,6 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
 
     _print_MatrixSymbol = _print_Symbol
 
-    def batched(self, expr) -> bool:
-        """Whether `expr` has one value per example (a row per example)."""
-        for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
-            found = self._lookup(s)
-            if found is not None and (found[1] is None or found[1].per_example):
-                return True
-        return False
-
     # -- matrices ------------------------------------------------------------------------
     def _operand(self, expr):
         text = self._print(expr)
