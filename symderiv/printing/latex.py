@@ -27,7 +27,12 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         text, var = found
         if var is None:
             return text
-        return var.latex if expr == var.symbol else partial("J", var.latex)
+        name = self.variable_name(var)
+        return name if expr == var.symbol else partial("J", name)
+
+    def variable_name(self, var) -> str:
+        """How a variable is written: \\mathbf{z} for one example."""
+        return var.latex
 
     def _print_Symbol(self, expr, style="plain"):
         name = self._name(expr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .latex import SectionLatexPrinter, partial
+from .latex import SectionLatexPrinter
 
 
 def transposed(text: str) -> str:
@@ -21,14 +21,9 @@ def transposed(text: str) -> str:
 
 
 class RowLatexPrinter(SectionLatexPrinter):
-    def _name(self, expr):
-        found = self._lookup(expr)
-        if found is None:
-            return None
-        text, var = found
-        if var is None:
-            return text
-        return var.latex_batch if expr == var.symbol else partial("J", var.latex_batch)
+    def variable_name(self, var) -> str:
+        """A per-example vector as a matrix with one example per row: \\mathbf{Z}."""
+        return var.latex_batch
 
     def _flipped(self, factor):
         if isinstance(factor, sp.Transpose):
