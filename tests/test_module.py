@@ -19,11 +19,8 @@ def test_contract(concrete):
     names = [n for k in range(1, K + 2) for n in (f"W{k}", f"b{k}")]
     expected = tuple(n for n in names if n[0] == "W" or concrete.has_bias(int(n[1:])))
     assert module.PARAMETERS == expected
-    assert (
-        module.SIZES == ("d", "h", "q")
-        if K == 1
-        else ("d", *(f"h{k}" for k in range(1, K + 1)), "q")
-    )
+    widths = ("h",) if K == 1 else tuple(f"h{k}" for k in range(1, K + 1))
+    assert module.SIZES == ("d", *widths, "q")
     sizes = (3, *range(4, 4 + K), 2)
     params = module.init_params(sizes, rng=0)
     assert list(params) == list(expected)
