@@ -121,12 +121,7 @@ def _forward(tape, text, helpers):
             statements.append(Statement("LSE", code, f"logsumexp({text.doprint(lse.args[0])})"))
             stored[("logsumexp", lse.args[0])] = "LSE"
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
-        code = printer.doprint(expr)
-        if step.op == "weight_decay" and len(step.args) > 2:
-            # Many weights: one sum over them, as one would write it by hand.
-            weights = ", ".join(w.code for w in step.args)
-            code = f"lam * sum(np.vdot(W, W) for W in ({weights})) / 2"
-        statements.append(Statement(step.out.code, code, math))
+        statements.append(Statement(step.out.code, printer.doprint(expr), math))
     helpers |= printer.helpers
     return tuple(statements), stored
 

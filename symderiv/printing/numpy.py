@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..exprs import is_compound
+from ..exprs import FrobeniusSq, is_compound
 from ..naming import LAMBDA
 from .common import DerivationPrinting
 
@@ -124,7 +124,24 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return self._stored[("logsumexp", expr.args[0])]
 
     # -- scalar formulas, spaced as the formatter wants ------------------------------------
+    def _weights_squared(self, expr):
+        """The weights of ‖W1‖² + ‖W2‖² + … with more than two terms; None for other sums."""
+        squares = [t.args[0] for t in expr.args if isinstance(t, FrobeniusSq)]
+        if len(squares) == len(expr.args) > 2 and not any(map(self.batched, squares)):
+            return squares
+        return None
+
+    def parenthesize(self, item, level, strict=False):
+        if isinstance(item, sp.Add) and self._weights_squared(item):
+            return self._print(item)  # a call, sum(…), needs no parentheses
+        return super().parenthesize(item, level, strict)
+
     def _print_Add(self, expr):
+        weights = self._weights_squared(expr)
+        if weights:
+            # Many weights: one sum over them, as one would write it by hand.
+            names = ", ".join(self._print(w) for w in weights)
+            return f"sum(np.vdot(W, W) for W in ({names}))"
         return self._join_terms([self._print(t) for t in expr.args])
 
     def _print_Mul(self, expr):
