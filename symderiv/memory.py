@@ -98,18 +98,21 @@ def items(model) -> list[Item]:
     return forward + backward
 
 
-def training_peak(model) -> sp.Expr:
-    """The most numbers loss_and_grad holds at once, as a formula (a Max over statements)."""
-    held, peaks = sp.Integer(0), []
-    all_items = items(model)
-    for item in (i for i in all_items if i.phase == "forward"):
+def training_peak(model, arrays=None) -> sp.Expr:
+    """The most numbers loss_and_grad holds at once, as a formula (a Max over statements).
+    Backward starts from what forward kept; everything else forward made is gone."""
+    arrays = items(model) if arrays is None else arrays
+    forward = [i for i in arrays if i.phase == "forward"]
+    backward = [i for i in arrays if i.phase == "backward"]
+    kept = sum((i.numbers for i in forward if i.kept), sp.Integer(0))
+    return sp.Max(*_peaks(forward, sp.Integer(0)), *_peaks(backward, kept))
+
+
+def _peaks(arrays, held):
+    """The numbers held while each statement runs: all before it, its result, its temporaries."""
+    for item in arrays:
         held += item.numbers
-        peaks.append(held + item.temporaries * item.numbers)
-    held = sum((i.numbers for i in all_items if i.phase == "forward" and i.kept), sp.Integer(0))
-    for item in (i for i in all_items if i.phase == "backward"):
-        held += item.numbers
-        peaks.append(held + item.temporaries * item.numbers)
-    return sp.Max(*peaks)
+        yield held + item.temporaries * item.numbers
 
 
 def prediction_peak(model) -> sp.Expr:
@@ -145,16 +148,17 @@ def table(model, sizes, n: int, dtype: str) -> str:
         "training (loss_and_grad):",
     ]
     params = list(tape.parameters)
+    arrays = items(model)
     lines.append(row("parameters (caller's)", sp.Add(*(numbers_of(p) for p in params))))
-    for item in items(model):
+    for item in arrays:
         if item.phase == "forward" and item.kept:
             lines.append(row(f"kept by forward: {item.name}", item.numbers))
-    for item in items(model):
+    for item in arrays:
         if item.phase == "backward":
             note = "gradient" if item.name[1:] in {p.code for p in params} else "adjoint"
             lines.append(row(f"backward: {item.name}", item.numbers, note))
     over = "max over the statements"
-    lines.append(row("peak, with temporaries", training_peak(model), formula=over))
+    lines.append(row("peak, with temporaries", training_peak(model, arrays), formula=over))
     lines.append("prediction (predict):")
     lines.append(row("peak", prediction_peak(model), formula=over))
     return "\n".join(lines) + "\n"
