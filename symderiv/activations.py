@@ -16,6 +16,7 @@ import sympy as sp
 from .errors import UsageError
 from .formula import parse_formula
 from .scalar import phi, sigmoid, softplus, t
+from .tangent import derivative
 
 out = sp.Symbol("y", real=True)  # the output y = φ(t), when a derivative is written with it
 
@@ -49,9 +50,7 @@ class Activation:
     @property
     def second_derivative(self) -> sp.Lambda:
         """φ″ as a function of t (0 away from the kinks of a piecewise-linear φ)."""
-        d2 = sp.diff(self.derivative.expr, t)
-        d2 = d2.replace(sp.DiracDelta, lambda *a: sp.Integer(0))
-        return sp.Lambda(t, sp.simplify(_at_kinks(d2)) if d2.has(sp.Piecewise) else d2)
+        return derivative(self.derivative)
 
     @property
     def kinks(self) -> tuple:

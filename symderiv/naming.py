@@ -63,6 +63,17 @@ class Var:
         return sp.MatrixSymbol("d" + self.name, *self.shape)
 
     @property
+    def tangent(self):
+        """R{v}: the derivative of the variable along the direction V of the parameters (for
+        a parameter θ, the direction's own entry V_θ)."""
+        return sp.MatrixSymbol("r" + self.name, *self.shape)
+
+    @property
+    def adjoint_tangent(self):
+        """R{∂J/∂v}: the derivative of the adjoint along V (H V for a parameter)."""
+        return sp.MatrixSymbol("rd" + self.name, *self.shape)
+
+    @property
     def is_vector(self) -> bool:
         return not self.is_scalar and self.shape[1] == 1
 
@@ -126,10 +137,17 @@ def batch_shape_text(var) -> str:
     return var.shape_text
 
 
+ROLES = ("value", "adjoint", "tangent", "adjoint_tangent")
+
+
 def symbol_names(variables) -> dict:
-    """Map from every symbol (forward and adjoint) to its variable."""
+    """Map from every symbol to (its variable, its role): the value v, the adjoint ∂J/∂v, and
+    their derivatives along a direction, R{v} and R{∂J/∂v}."""
     names = {}
     for v in variables:
-        names[v.symbol] = v
-        names[v.adjoint] = v
+        names[v.symbol] = (v, "value")
+        names[v.adjoint] = (v, "adjoint")
+        if not v.is_scalar:
+            names[v.tangent] = (v, "tangent")
+            names[v.adjoint_tangent] = (v, "adjoint_tangent")
     return names

@@ -1,10 +1,14 @@
 """The engine's closed forms equal entrywise sympy.diff of J over explicit small matrices."""
 
 import pytest
+from sympy import Lambda
 
 from symderiv import Model, ops
+from symderiv.activations import Activation
+from symderiv.errors import UsageError
 from symderiv.model import Layer
-from symderiv.validation.symbolic import symbolic_mismatches
+from symderiv.scalar import t
+from symderiv.validation.symbolic import hvp_mismatches, symbolic_mismatches
 
 VARIANTS = [
     Model(),  # the section as printed
@@ -53,3 +57,39 @@ def test_a_wrong_rule_is_caught(monkeypatch):
     monkeypatch.setitem(ops.OPS, "weight_decay", broken)
     wrong = symbolic_mismatches(Model(activation="tanh", loss="squared"), sizes=(2, 2, 2))
     assert "∂J/∂W1[0,0]" in wrong and "∂J/∂W2[1,1]" in wrong
+
+
+# R{∂J/∂θ} = H V, at the smallest sizes: its explicit form is a second derivative of J.
+HVP = [
+    Model(activation="phi", loss="squared", bias="hidden"),  # generic φ: φ″ stays symbolic
+    Model(activation="tanh", loss="softmax_cross_entropy", bias="hidden"),
+    Model(activation="relu", loss="squared", bias="all"),
+    Model(activation="t*tanh(softplus(t))", loss="sigmoid_cross_entropy", reduction="sum"),
+    Model(activation="elu(0.5)", loss="squared", bias="hidden", weight_decay=False),
+    Model(activation="identity", loss="softmax_cross_entropy", bias="all"),
+    Model(activation="gelu", loss="sigmoid_cross_entropy", bias="all"),
+]
+# Depth 3 at sizes 2: the explicit second derivatives of deeper or costlier stacks take minutes
+# here; finite differences and autograd check hvp on every variant.
+HVP_DEEP = Model(hidden=3, activation="tanh", loss="squared", bias="all")
+
+
+@pytest.mark.parametrize("model", HVP, ids=lambda m: f"{m.activation}-{m.loss}-{m.bias}")
+def test_hessian_vector_products_equal_second_derivatives(model):
+    assert hvp_mismatches(model, sizes=(2, 3, 2)) == []
+
+
+def test_deep_hessian_vector_products_equal_second_derivatives():
+    assert hvp_mismatches(HVP_DEEP, sizes=(2,) * 5) == []
+
+
+def test_a_wrong_second_derivative_is_caught(monkeypatch):
+    # φ″ = 0 for tanh: R{∂J/∂z} loses a term, so H V differs in the first layer only.
+    monkeypatch.setattr(Activation, "second_derivative", property(lambda self: Lambda(t, 0)))
+    wrong = hvp_mismatches(Model(activation="tanh", loss="squared"), sizes=(2, 2, 2))
+    assert "R{∂J/∂W1}[0,0]" in wrong and not any("W2" in w for w in wrong)
+
+
+def test_second_derivatives_of_a_generic_loss_are_refused():
+    with pytest.raises(UsageError, match="loss 'l' is symbolic: second derivatives need"):
+        hvp_mismatches(Model(), sizes=(2, 2, 2))

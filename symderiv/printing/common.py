@@ -19,11 +19,12 @@ class DerivationPrinting:
         self._extra = dict(extra or {})
 
     def _lookup(self, expr):
-        """(printed form, None) for an extra symbol, (None, Var) for a tape symbol, else None."""
+        """(printed form, None, None) for an extra symbol, (None, Var, role) for a tape symbol
+        (role as in `naming.symbol_names`), else None."""
         if expr in self._extra:
-            return self._extra[expr], None
-        var = self._vars.get(expr)
-        return (None, var) if var is not None else None
+            return self._extra[expr], None, None
+        found = self._vars.get(expr)
+        return (None, *found) if found is not None else None
 
     def batched(self, expr) -> bool:
         """Whether `expr` has one value per example (a row per example in batch form); the

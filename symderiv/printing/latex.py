@@ -24,11 +24,18 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         found = self._lookup(expr)
         if found is None:
             return None
-        text, var = found
+        text, var, role = found
         if var is None:
             return text
         name = self.variable_name(var)
-        return name if expr == var.symbol else partial("J", name)
+        if role == "tangent" and var.kind == "param":
+            return rf"\mathbf{{V}}_{{{name}}}"  # R{θ} is the direction's entry for θ
+        return {
+            "value": name,
+            "adjoint": partial("J", name),
+            "tangent": rf"\mathcal{{R}}\{{{name}\}}",
+            "adjoint_tangent": rf"\mathcal{{R}}\left\{{{partial('J', name)}\right\}}",
+        }[role]
 
     def variable_name(self, var) -> str:
         """How a variable is written: \\mathbf{z} for one example."""
@@ -82,16 +89,19 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         return r" \odot ".join(self._factor(a) for a in expr.args)
 
     def _print_Derivative(self, expr):
-        (f,) = [expr.expr] if len(expr.variables) == 1 else [None]
-        if f is not None and len(f.args) == 1 and f.args[0] == expr.variables[0]:
-            return rf"{self._print(f.func)}'\left({self._print(f.args[0])}\right)"
+        # φ′(z), φ″(z): the derivatives of a function of one variable, by primes.
+        f = expr.expr
+        if len(f.args) == 1 and set(expr.variables) == {f.args[0]}:
+            primes = "'" * len(expr.variables)
+            return rf"{self._print(f.func)}{primes}\left({self._print(f.args[0])}\right)"
         return super()._print_Derivative(expr)
 
     def _print_Subs(self, expr):
         # φ′ applied to an expression: SymPy's Subs(Derivative(φ(t), t), t, a) is φ′(a).
         deriv, (var,), (value,) = expr.args
-        if isinstance(deriv, sp.Derivative) and deriv.variables == (var,):
-            return rf"{self._print(deriv.expr.func)}'\left({self._print(value)}\right)"
+        if isinstance(deriv, sp.Derivative) and set(deriv.variables) == {var}:
+            primes = "'" * len(deriv.variables)
+            return rf"{self._print(deriv.expr.func)}{primes}\left({self._print(value)}\right)"
         return super()._print_Subs(expr)
 
     def _print_Function(self, expr, exp=None):

@@ -40,10 +40,14 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         found = self._lookup(expr)
         if found is None:
             return str(expr)
-        text, var = found
+        text, var, role = found
         if var is None:
             return text
-        return var.code if expr == var.symbol else "d" + var.code
+        if role == "tangent" and var.kind == "param":
+            return "v" + var.code  # R{θ} is the direction's entry V[θ]
+        return {"value": "", "adjoint": "d", "tangent": "r", "adjoint_tangent": "rd"}[
+            role
+        ] + var.code
 
     def _print_Symbol(self, expr):
         return self._name(expr)
@@ -66,7 +70,15 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         last = factors[-1]
         if len(factors) == 1:
             return self._scale(coeff, self._print(last), is_compound(last))
-        if len(factors) == 2 and isinstance(last, sp.Transpose) and self.batched(last):
+        if (
+            len(factors) == 3
+            and isinstance(factors[1], sp.Transpose)
+            and all(map(self.batched, factors))
+        ):
+            # u vᵀ w for three vectors of each example: u times the row-wise dot product vᵀ w.
+            u, v, w = self._operand(factors[0]), self._operand(factors[1].arg), self._operand(last)
+            body = f"{u} * np.sum({v} * {w}, axis=1)[:, None]"
+        elif len(factors) == 2 and isinstance(last, sp.Transpose) and self.batched(last):
             body = f"{self._operand(factors[0])}.T @ {self._operand(last.arg)}"
         elif self.batched(last):
             if any(self.batched(f) for f in factors[:-1]):
@@ -97,6 +109,8 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return " * ".join(self._operand(a) for a in expr.args)
 
     def _print_Softmax(self, expr):
+        if ("softmax", expr.arg) in self._stored:
+            return self._stored[("softmax", expr.arg)]
         lse = self._stored.get(("logsumexp", expr.arg))
         if lse is None:
             raise NotImplementedError("softmax needs the logsumexp that forward keeps")

@@ -21,10 +21,17 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         found = self._lookup(expr)
         if found is None:
             return expr.name
-        text, var = found
+        text, var, role = found
         if var is None:
             return text
-        return var.name if expr == var.symbol else f"∂J/∂{var.name}"
+        if role == "tangent" and var.kind == "param":
+            return f"V_{var.name}"  # R{θ} is the direction's entry for θ
+        return {
+            "value": var.name,
+            "adjoint": f"∂J/∂{var.name}",
+            "tangent": f"R{{{var.name}}}",
+            "adjoint_tangent": f"R{{∂J/∂{var.name}}}",
+        }[role]
 
     _print_Symbol = _print_MatrixSymbol = _name
 
@@ -58,11 +65,13 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         return " ⊙ ".join(self._operand(a) for a in expr.args)
 
     def _print_Derivative(self, expr):
-        return f"{expr.expr.func}′({', '.join(map(self._print, expr.expr.args))})"
+        primes = _primes(len(expr.variables))
+        name = _function_name(expr.expr.func)
+        return f"{name}{primes}({', '.join(map(self._print, expr.expr.args))})"
 
     def _print_Subs(self, expr):
         deriv, _, (value,) = expr.args
-        return f"{deriv.expr.func}′({self._print(value)})"
+        return f"{_function_name(deriv.expr.func)}{_primes(len(deriv.variables))}({self._print(value)})"
 
     def _print_Heaviside(self, expr):
         return f"1({self._print(expr.args[0])} > 0)"
@@ -77,8 +86,8 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         return f"σ({self._print(expr.args[0])})"
 
     def _print_Function(self, expr):
-        if expr.func.__name__ == "phi":
-            return f"φ({self._print(expr.args[0])})"
+        if expr.func.__name__.startswith("phi"):
+            return f"{_function_name(expr.func)}({self._print(expr.args[0])})"
         return super()._print_Function(expr)
 
     def _print_Piecewise(self, expr):
@@ -116,3 +125,17 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         if coeff == -1:
             return "-" + body
         return body if coeff == 1 else f"{self._print(coeff)} {body}"
+
+
+def _function_name(func) -> str:
+    """φ for phi, φ₂ for phi_2 (layer 2's activation), else the function's own name."""
+    name = func.__name__
+    if name == "phi":
+        return "φ"
+    if name.startswith("phi_") and name[4:].isdigit():
+        return "φ" + name[4:].translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return name
+
+
+def _primes(order: int) -> str:
+    return {1: "′", 2: "″", 3: "‴"}.get(order, "′" * order)

@@ -15,6 +15,7 @@ import mpmath
 import sympy as sp
 
 from ..derivation import derive
+from ..hvp import tangent_lines
 from ..naming import DIMS, hidden_dims
 from ..ops import apply, dloss_symbol
 
@@ -27,6 +28,58 @@ def explicit_matrix(name: str, rows: int, cols: int) -> sp.ImmutableMatrix:
 
 def symbolic_mismatches(model, sizes=None) -> list[str]:
     """Parameter entries where the closed form differs from `sympy.diff` (empty when right)."""
+    derivation, values, J = _explicit_derivation(model, sizes)
+    mismatches = []
+    for adjoint in derivation.gradients:
+        theta = values[adjoint.var.symbol]
+        got = values[adjoint.var.adjoint]
+        for i in range(theta.rows):
+            for j in range(theta.cols):
+                if not _equal(got[i, j], _conventions(sp.diff(J, theta[i, j]))):
+                    mismatches.append(f"∂J/∂{adjoint.var.name}[{i},{j}]")
+    return mismatches
+
+
+def hvp_mismatches(model, sizes=None) -> list[str]:
+    """Parameter entries where R{∂J/∂θ}, the extended graph's H V, differs from the
+    derivative of `sympy.diff`'s gradient along V, d/dr ∂J/∂θ(θ + r V) at r = 0, with V a
+    matrix of symbols of its own (empty when right)."""
+    derivation, values, J = _explicit_derivation(model, sizes)
+    params = derivation.tape.parameters
+    direction = {}
+    for p in params:
+        theta = values[p.symbol]
+        values[p.tangent] = explicit_matrix("v" + p.name, theta.rows, theta.cols)
+        for a, v in zip(theta, values[p.tangent]):
+            direction[a] = v
+    for line in tangent_lines(derivation):
+        values[line.symbol] = _evaluate(line.expr, values)
+    # (H V)ᵢ = ∂/∂θᵢ (d/dr J(θ + rV) at r = 0): one derivative along V, then the gradient.
+    r = sp.Symbol("r")
+    slope = _conventions(
+        sp.diff(J.xreplace({a: a + r * v for a, v in direction.items()}), r).subs(r, 0)
+    )
+    mismatches = []
+    for p in params:
+        theta = values[p.symbol]
+        got = values[p.adjoint_tangent]
+        for i in range(theta.rows):
+            for j in range(theta.cols):
+                want = _conventions(sp.diff(slope, theta[i, j]))
+                if not _equal(got[i, j], want):
+                    mismatches.append(f"R{{∂J/∂{p.name}}}[{i},{j}]")
+    return mismatches
+
+
+def _conventions(derivative):
+    """A derivative of `sympy.diff` with the engine's conventions at kinks: ReLU′(0) = 0, and
+    Dirac deltas (derivatives of steps) 0, as they are away from the kinks."""
+    derivative = derivative.replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+    return derivative.replace(sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0))
+
+
+def _explicit_derivation(model, sizes):
+    """The derivation, every variable and adjoint over explicit matrices, and J."""
     derivation = derive(model)
     tape = derivation.tape
     sizes = sizes or (3, *[4] * model.depth, 2)
@@ -52,18 +105,7 @@ def symbolic_mismatches(model, sizes=None) -> list[str]:
     for adjoint in derivation.adjoints:
         if not adjoint.var.is_scalar:
             values[adjoint.var.adjoint] = _evaluate(adjoint.closed, values)
-    mismatches = []
-    for adjoint in derivation.gradients:
-        theta = values[adjoint.var.symbol]
-        got = values[adjoint.var.adjoint]
-        for i in range(theta.rows):
-            for j in range(theta.cols):
-                want = sp.diff(J, theta[i, j]).replace(
-                    sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0)
-                )
-                if not _equal(got[i, j], want):
-                    mismatches.append(f"∂J/∂{adjoint.var.name}[{i},{j}]")
-    return mismatches
+    return derivation, values, J
 
 
 def _partial(L, k, ok):

@@ -1,0 +1,108 @@
+"""R{·}: the derivative of an expression along a direction V of the parameters.
+
+Pearlmutter's R-operator, R{f} = d/dr f(θ + r V) at r = 0. Applied to every forward step and
+then to every adjoint of the reverse sweep (forward over reverse), it gives R{∂J/∂θ} = H V, the
+Hessian of J times V. The rules below are the product rule over the matrix expressions the
+derivation writes (sums, products, ⊙, transposes), the chain rule through elementwise functions,
+R{f(a)} = f′(a) ⊙ R{a}, and the Jacobian of softmax, R{p} = p ⊙ R{o} − p pᵀ R{o}.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .exprs import Elementwise, Softmax, scaled, total
+
+
+def tangent(expr, known: dict, slopes=None):
+    """R{expr}, where `known` maps symbols to the symbols of their R{·}; every other symbol
+    (inputs, targets, λ, n) is a constant. None stands for a tangent that is zero. `slopes`
+    maps a function to the form of its derivative to use (an activation's φ′ and φ″ as the
+    derivation states them); other derivatives come from `derivative`."""
+    slopes = slopes if slopes is not None else {}
+    if expr in known:
+        return known[expr]
+    if expr.is_Atom or isinstance(expr, sp.MatrixSymbol):
+        return None
+    if isinstance(expr, sp.MatAdd):
+        terms = [d for d in (tangent(a, known, slopes) for a in expr.args) if d is not None]
+        return total(terms) if terms else None
+    if isinstance(expr, sp.MatMul):
+        coeff, factors = expr.as_coeff_matrices()
+        _constant(coeff, known)
+        return _product_rule(factors, known, slopes, lambda fs: scaled(coeff, _matmul(fs)))
+    if isinstance(expr, sp.HadamardProduct):
+        return _product_rule(list(expr.args), known, slopes, _hadamard)
+    if isinstance(expr, sp.Transpose):
+        d = tangent(expr.arg, known, slopes)
+        return None if d is None else sp.Transpose(d)
+    if isinstance(expr, Elementwise):
+        d = tangent(expr.arg, known, slopes)
+        slope = slopes.get(expr.fn) or derivative(expr.fn)
+        if d is None or slope.expr == 0:
+            return None
+        return d if slope.expr == 1 else _hadamard([Elementwise(slope, expr.arg), d])
+    if isinstance(expr, Softmax):
+        d = tangent(expr.arg, known, slopes)
+        if d is None:
+            return None
+        p = expr
+        return sp.MatAdd(sp.HadamardProduct(p, d), -sp.MatMul(p, p.T, d))
+    if not expr.is_Matrix:
+        _constant(expr, known)
+        return None
+    raise NotImplementedError(f"no tangent rule for {type(expr).__name__}: {expr}")
+
+
+def _constant(scalar, known):
+    if scalar.free_symbols & set(known):
+        raise NotImplementedError(f"no tangent rule for the coefficient {scalar}")
+
+
+def _matmul(factors):
+    return factors[0] if len(factors) == 1 else sp.MatMul(*factors)
+
+
+def _hadamard(factors):
+    """c (f₁ ⊙ f₂ ⊙ ⋯), flat: a factor that is itself a ⊙ product gives its factors, and
+    numeric coefficients (of a product, or of an elementwise −2y) come out in front."""
+    coeff, flat = sp.Integer(1), []
+    pending = list(factors)
+    while pending:
+        f = pending.pop(0)
+        if isinstance(f, sp.HadamardProduct):
+            pending[:0] = f.args
+        elif isinstance(f, sp.MatMul) and f.args[0].is_number:
+            c, rest = f.as_coeff_matrices()
+            coeff *= c
+            pending.insert(0, _matmul(rest))
+        elif isinstance(f, Elementwise) and f.fn.expr.as_coeff_Mul()[0] != 1:
+            c, body = f.fn.expr.as_coeff_Mul()
+            coeff *= c
+            pending.insert(0, Elementwise(sp.Lambda(f.fn.variables, body), f.arg))
+        elif isinstance(f, Elementwise) and f.fn.expr == f.fn.variables[0]:
+            flat.append(f.arg)
+        else:
+            flat.append(f)
+    return scaled(coeff, flat[0] if len(flat) == 1 else sp.HadamardProduct(*flat))
+
+
+def _product_rule(factors, known, slopes, build):
+    """Σᵢ f₁ ⋯ R{fᵢ} ⋯ fₖ, with `build` making each product."""
+    terms = []
+    for i, f in enumerate(factors):
+        d = tangent(f, known, slopes)
+        if d is not None:
+            terms.append(build([*factors[:i], d, *factors[i + 1 :]]))
+    return total(terms) if terms else None
+
+
+def derivative(fn: sp.Lambda) -> sp.Lambda:
+    """f′ for a function f of one variable, by `sympy.diff`, with the derivative's conventions:
+    at a kink the left piece's slope (ReLU′(0) = 0), and the Dirac deltas from differentiating
+    a step taken as 0 (they vanish away from the kinks, where values are computed). Common
+    factors are taken out: tanh″ = −2 (1 − tanh²) tanh."""
+    (var,) = fn.variables
+    d = sp.diff(fn.expr, var).replace(sp.DiracDelta, lambda *a: sp.Integer(0))
+    d = d.replace(sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0))
+    return sp.Lambda(var, sp.simplify(d) if d.has(sp.Piecewise) else sp.factor_terms(d))
