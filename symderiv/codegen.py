@@ -8,14 +8,16 @@ kept in the cache, and forward keeps only what backward reads.
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
 from .activations import CHOICES, activation
+from .codegen_hvp import hvp_code, products
 from .derivation import derive
 from .errors import UsageError
 from .exprs import Elementwise, LogSumExp
+from .hvp import slope_names
 from .losses import LOSSES
 from .naming import DIMS, hidden_dims
 from .ops import apply
@@ -29,6 +31,7 @@ class Statement:
     target: str
     code: str
     math: str  # the equation, for the comment
+    expr: object = field(default=None, compare=False)  # what `code` computes, as SymPy
 
     @property
     def comment_above(self) -> bool:
@@ -55,6 +58,12 @@ class ModuleSpec:
     helpers: tuple  # helper functions the statements call ("logsumexp")
     equations: tuple  # the forward and backward equations for the docstrings
     uses_lam: bool
+    hvp: tuple  # of Statement
+    hvp_params: tuple  # the parameters hvp reads
+    hvp_cache: tuple  # the cached arrays hvp reads
+    hvp_slopes: tuple  # φ′(t) = …, φ″(t) = …, for its docstring
+    cost: tuple  # lines comparing hvp's matrix products with the gradient's
+    products: tuple  # (the gradient's, hvp's) codegen_hvp.Products, forward included in both
 
 
 def concrete_or_exit(model) -> None:
@@ -86,6 +95,11 @@ def module_spec(model) -> ModuleSpec:
         "J", f"float({' + '.join(terms)})", f"J = {written} L_i" + " + s" * (len(terms) > 1)
     )
     params = tape.parameters
+    cache = tuple(v.code for v in tape.variables if v.kind != "param" and v.symbol in used)
+    cache += tuple(dict.fromkeys(stored.values()))
+    hvp = hvp_code(derivation, _derivatives_from_outputs(tape), stored, text, Statement, sum_rows)
+    helpers |= hvp.helpers
+    costs = (products((*forward, *backward)), products((*forward, *hvp.statements)))
     return ModuleSpec(
         name=model.name,
         summary=_summary(model),
@@ -95,8 +109,7 @@ def module_spec(model) -> ModuleSpec:
         forward=forward,
         predict=_predict(tape, text, helpers),
         objective=objective,
-        cache=tuple(v.code for v in tape.variables if v.kind != "param" and v.symbol in used)
-        + tuple(dict.fromkeys(stored.values())),
+        cache=cache,
         backward=backward,
         backward_params=tuple(p.code for p in params if p.symbol in used),
         gradients=tuple((p.name, "d" + p.code) for p in params),
@@ -104,7 +117,52 @@ def module_spec(model) -> ModuleSpec:
         equations=tuple(s.math for s in forward if s.target not in stored.values())
         + (objective.math,),
         uses_lam=model.weight_decay,
+        hvp=hvp.statements,
+        hvp_params=tuple(p.code for p in params if p.symbol in hvp.reads),
+        hvp_cache=_cached_reads(tape, hvp.reads, cache, stored),
+        hvp_slopes=slope_formulas(tape, text),
+        cost=cost_lines(*costs, text),
+        products=costs,
     )
+
+
+def _cached_reads(tape, reads, cache, stored) -> tuple:
+    """The cached arrays hvp reads, in cache order; every one must be in the cache (X and Y
+    are hvp's own arguments)."""
+    kept = ("hidden", "loss", "scalar")
+    wanted = {v.code for v in tape.variables if v.kind in kept and v.symbol in reads}
+    wanted |= set(stored.values())  # logsumexp, for softmax
+    missing = wanted - set(cache)
+    if missing:
+        raise AssertionError(f"hvp reads {sorted(missing)}, which forward does not keep")
+    return tuple(name for name in cache if name in wanted)
+
+
+def slope_formulas(tape, text) -> tuple:
+    """φ′(t) = … and φ″(t) = … for each activation, as the hvp docstring states them."""
+    lines = (
+        f"{text.doprint(shown.expr)} = {text.doprint(formula.expr)}"
+        for shown, formula in slope_names(tape).values()
+    )
+    return tuple(dict.fromkeys(lines))
+
+
+def cost_lines(gradient, hvp, text) -> tuple:
+    """What hvp costs against the gradient, counted from the statements of both."""
+    low, high = hvp.ratio_range(gradient)
+    return (
+        f"hvp: {hvp.count} matrix products, {text.doprint(hvp.factored)} multiply-adds "
+        "(forward included);",
+        f"loss_and_grad: {gradient.count} matrix products, "
+        f"{text.doprint(gradient.factored)} multiply-adds;",
+        f"so hvp costs {_ratio(low)} to {_ratio(high)} times the gradient, depending on sizes."
+        if low != high
+        else f"so hvp costs {_ratio(low)} times the gradient.",
+    )
+
+
+def _ratio(r) -> str:
+    return str(r) if r.q == 1 else f"{r} ≈ {float(r):.2f}"
 
 
 def _forward(tape, text, helpers):
@@ -121,7 +179,7 @@ def _forward(tape, text, helpers):
             statements.append(Statement("LSE", code, f"logsumexp({text.doprint(lse.args[0])})"))
             stored[("logsumexp", lse.args[0])] = "LSE"
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
-        statements.append(Statement(step.out.code, printer.doprint(expr), math))
+        statements.append(Statement(step.out.code, printer.doprint(expr), math, expr))
     helpers |= printer.helpers
     return tuple(statements), stored
 
@@ -136,17 +194,22 @@ def _backward(derivation, stored, text, helpers):
             continue
         var = adjoint.var
         closed = adjoint.closed.xreplace(output_form)
-        code = printer.doprint(closed)
-        math = f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
-        if var.kind == "param" and var.is_vector:
-            # A bias is shared by every example: its gradient sums the examples' rows. This is
-            # the one place where broadcasting over the batch is undone.
-            code = f"{code if code.isidentifier() else f'({code})'}.sum(axis=0)"
-            math += ", summed over the examples"
-        statements.append(Statement("d" + var.code, code, math))
+        code, math = sum_rows(
+            var, printer.doprint(closed), f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
+        )
+        statements.append(Statement("d" + var.code, code, math, closed))
         used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
     helpers |= printer.helpers
     return tuple(statements), used
+
+
+def sum_rows(var, code, math):
+    """A bias is shared by every example: its gradient (and R{·} of it) sums the examples'
+    rows. This is the one place where broadcasting over the batch is undone."""
+    if var.kind == "param" and var.is_vector:
+        code = f"{code if code.isidentifier() else f'({code})'}.sum(axis=0)"
+        math += ", summed over the examples"
+    return code, math
 
 
 def _predict(tape, text, helpers):

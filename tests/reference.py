@@ -8,9 +8,11 @@ compared with.
 
 import ast
 
+import autograd
 import autograd.numpy as anp
 import autograd.scipy.special as special
 from autograd import grad
+from autograd.misc import flatten
 
 
 def _sigmoid(z):
@@ -109,3 +111,14 @@ def value_and_grad(model, params, X, Y, lam):
     return objective(model, params, X, Y, lam), grad(lambda p: objective(model, p, X, Y, lam))(
         params
     )
+
+
+def hessian_vector_product(model, params, X, Y, lam, V):
+    """H V by autograd's own Hessian-vector product (reverse over reverse) on the flattened
+    parameters; V has the keys of params."""
+    flat, unflatten = flatten(params)
+    direction, _ = flatten(V)
+    product = autograd.hessian_vector_product(
+        lambda theta: objective(model, unflatten(theta), X, Y, lam)
+    )
+    return unflatten(product(flat, direction))

@@ -1,4 +1,5 @@
-"""Generated gradients against central finite differences (float64, relative error ≤ 1e-6)."""
+"""Generated gradients, and Hessian-vector products, against central finite differences (float64,
+relative error ≤ 1e-6)."""
 
 import numpy as np
 import pytest
@@ -17,8 +18,10 @@ from symderiv.validation.numeric import (
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_gradients_match_central_differences(concrete, seed):
-    report = check_against_differences(
-        concrete, generated_module(concrete), batches=(1, 7), seed=seed
+    module = generated_module(concrete)
+    report = check_against_differences(concrete, module, batches=(1, 7), seed=seed)
+    assert sorted(report.errors) == sorted(
+        [*module.PARAMETERS, *(f"HV {name}" for name in module.PARAMETERS)]
     )
     assert report.worst <= TOLERANCE, report.errors
 

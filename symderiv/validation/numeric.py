@@ -91,6 +91,25 @@ def central_differences(module, params, X, Y, lam, step=STEP) -> dict:
     return grads
 
 
+def hvp_differences(module, params, X, Y, lam, V, step=STEP) -> dict:
+    """H V, the derivative of the gradient along V, by the same fourth-order central
+    difference of loss_and_grad at θ + kεV, k = ±1, ±2."""
+    grads = {}
+    for k in (-2, -1, 1, 2):
+        moved = {name: params[name] + k * step * V[name] for name in module.PARAMETERS}
+        grads[k] = module.loss_and_grad(moved, X, Y, lam)[1]
+    return {
+        name: (8 * (grads[1][name] - grads[-1][name]) - (grads[2][name] - grads[-2][name]))
+        / (12 * step)
+        for name in module.PARAMETERS
+    }
+
+
+def random_direction(module, params, rng) -> dict:
+    """A direction V shaped like params, with standard normal entries."""
+    return {name: rng.standard_normal(np.shape(params[name])) for name in module.PARAMETERS}
+
+
 def relative_error(got, want) -> float:
     scale = max(np.linalg.norm(got), np.linalg.norm(want), 1e-12)
     return float(np.linalg.norm(got - want) / scale)
@@ -111,14 +130,24 @@ class Report:
 
 def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0) -> Report:
     """The module's gradients against central differences at one random point per batch size
-    (sizes default to 3 inputs, hidden widths 4, 5, …, and 2 outputs)."""
+    (sizes default to 3 inputs, hidden widths 4, 5, …, and 2 outputs), and, when the module
+    has hvp, its Hessian-vector products (keys "HV W1", …) along a random direction against
+    central differences of the gradient."""
     sizes = sizes or (3, *range(4, 4 + len(module.SIZES) - 2), 2)
     rng = np.random.default_rng(seed)
-    errors = {name: 0.0 for name in module.PARAMETERS}
+    errors = {}
     for n in batches:
         params, X, Y, lam = sample_point(model, module, sizes, n, rng)
         _, grads = module.loss_and_grad(params, X, Y, lam)
-        reference = central_differences(module, params, X, Y, lam)
-        for name in module.PARAMETERS:
-            errors[name] = max(errors[name], relative_error(grads[name], reference[name]))
+        found = _errors(grads, central_differences(module, params, X, Y, lam), "")
+        if hasattr(module, "hvp"):
+            V = random_direction(module, params, rng)
+            HV = module.hvp(params, X, Y, lam, V)
+            found.update(_errors(HV, hvp_differences(module, params, X, Y, lam, V), "HV "))
+        for key, error in found.items():
+            errors[key] = max(errors.get(key, 0.0), error)
     return Report(errors)
+
+
+def _errors(got, want, prefix) -> dict:
+    return {prefix + name: relative_error(got[name], want[name]) for name in want}
