@@ -69,6 +69,12 @@ def parser() -> Parser:
         help="example (one example, column vectors, as the section) | batch (a minibatch, "
         "one example per row)",
     )
+    latex.add_argument(
+        "--hvp",
+        action="store_true",
+        help="add the second derivatives: Hessian-vector products by forward over reverse, "
+        "and their cost (example form; concrete activations and loss)",
+    )
     latex.add_argument("-o", "--output", metavar="FILE")
     code = sub.add_parser("codegen", help="the NumPy module")
     _model_flags(code)
@@ -112,9 +118,11 @@ def cmd_latex(args) -> int:
         )
     if args.form not in ("example", "batch"):
         raise UsageError(f"--form {args.form!r} is not allowed; expected example or batch")
+    if args.hvp and args.form == "batch":
+        raise UsageError("--hvp is written for one example; it cannot be used with --form batch")
     model = model_from(args)
     make = fragment if args.fragment else document
-    _emit(make(model, args.lang, batch=args.form == "batch"), args.output)
+    _emit(make(model, args.lang, batch=args.form == "batch", hvp=args.hvp), args.output)
     return 0
 
 

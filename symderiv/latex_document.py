@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .calculus import loss_gradient
 from .derivation import derive
 from .figure import graph_of, tikz_layout
+from .latex_hvp import hvp_equations
 from .naming import batch_shape_text
 from .ops import apply, dloss_symbol
 from .printing.latex import SectionLatexPrinter, partial
@@ -38,10 +39,10 @@ def _role(line, tape) -> str:
     return {"loss": "output", "activation": "preactivation"}.get(consumer.op, "hidden")
 
 
-def equations(derivation, lang: str = "en") -> dict:
+def equations(derivation, lang: str = "en", hvp: bool = False) -> dict:
     """The forward equations, backward blocks, summary and notes of a derivation, printed: for
     one example with column vectors (the section's form), or over a minibatch with one example
-    per row when the derivation is the batch one."""
+    per row when the derivation is the batch one. With `hvp`, also the second derivatives."""
     words = PROSE[lang]
     tape = derivation.tape
     batch = tape.batch
@@ -80,6 +81,7 @@ def equations(derivation, lang: str = "en") -> dict:
         backward=_backward(derivation, latex, words, name),
         summary=summary,
         notes=notes,
+        hvp=hvp_equations(derivation, latex, words, tape.model) if hvp else None,
     )
 
 
@@ -152,12 +154,12 @@ def _definitions(tape, latex, words) -> tuple:
     return tuple(definitions)
 
 
-def fragment(model, lang: str = "en", batch: bool = False) -> str:
-    eq = equations(derive(model, batch), lang)
+def fragment(model, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
+    eq = equations(derive(model, batch), lang, hvp)
     return render("equations.tex.j2", eq=eq, words=PROSE[lang], prose=False)
 
 
-def document(model, lang: str = "en", batch: bool = False) -> str:
+def document(model, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
     derivation = derive(model, batch)
     placed, paths = tikz_layout(graph_of(derivation.tape))
     words = PROSE[lang]
@@ -165,7 +167,7 @@ def document(model, lang: str = "en", batch: bool = False) -> str:
     layers = one if model.depth == 1 else many.replace("{k}", str(model.depth))
     return render(
         "derivation.tex.j2",
-        eq=equations(derivation, lang),
+        eq=equations(derivation, lang, hvp),
         intro=words["intro"].replace("{layers}", layers)
         + (f" {words['batch_intro']}" if batch else ""),
         words=words,

@@ -19,6 +19,7 @@ KINDS = {
     "tex-fr": (".fr.tex", lambda m: document(m, "fr")),
     "fragment": (".fragment.tex", lambda m: fragment(m, "en")),
     "tex-batch": (".batch.tex", lambda m: document(m, "en", batch=True)),
+    "tex-hvp": (".hvp.tex", lambda m: document(m, "en", hvp=True)),
     "py": (".py", module_source),
     "svg": (".svg", lambda m: figure(m, ".svg")),
     "pdf": (".pdf", lambda m: figure(m, ".pdf")),

@@ -55,6 +55,27 @@ PROSE = {
             "Over a minibatch the bias is shared by every example, so its gradient is the sum "
             "over the examples: ${lhs} = \\sum_i {rhs}_i$."
         ),
+        "hvp": "Second derivatives: Hessian-vector products",
+        "hvp_text": (
+            "For a direction $V = ({V})$ in parameter space, $\\mathcal{R}\\{\\cdot\\}$ is the "
+            "derivative along $V$ (Pearlmutter's operator): $\\mathcal{R}\\{f\\} = "
+            "\\frac{d}{dr} f(\\theta + r V)\\big|_{r=0}$. Applied to the gradient it gives the "
+            "Hessian of $J$ times $V$, $\\mathbf{H} V$, whose block for each parameter "
+            "$\\theta$ is $\\mathcal{R}\\{\\partial J / \\partial \\theta\\}$, without "
+            "forming the Hessian. "
+            "Applying it to every forward equation gives the tangents of forward propagation:"
+        ),
+        "hvp_backward": (
+            "Applying it to every backward equation, in the same order, extends the graph "
+            "backward; each line reuses the values of both passes:"
+        ),
+        "hvp_cost": (
+            "Counted in the generated code, \\texttt{hvp} performs {hvp_count} matrix products, "
+            "${hvp_work}$ multiply-adds (forward propagation included), and the gradient "
+            "{gradient_count}, ${gradient_work}$: a Hessian-vector product costs {range} times a "
+            "gradient. The dense Hessian takes one such product per parameter."
+        ),
+        "between": "between ${low}$ and ${high}$",
         "summary": "Summary",
         "summary_text": "The gradients of $J$ with respect to the parameters:",
         "training": (
@@ -116,6 +137,28 @@ PROSE = {
             "Sur un minibatch, le biais est partagé par tous les exemples : son gradient est la "
             "somme sur les exemples, ${lhs} = \\sum_i {rhs}_i$."
         ),
+        "hvp": "Dérivées secondes : produits hessienne-vecteur",
+        "hvp_text": (
+            "Pour une direction $V = ({V})$ de l'espace des paramètres, "
+            "$\\mathcal{R}\\{\\cdot\\}$ est la dérivée selon $V$ (l'opérateur de "
+            "Pearlmutter) : $\\mathcal{R}\\{f\\} = \\frac{d}{dr} f(\\theta + r V)"
+            "\\big|_{r=0}$. Appliqué au gradient, il donne la hessienne de $J$ multipliée par "
+            "$V$, $\\mathbf{H} V$, dont le bloc de chaque paramètre $\\theta$ est "
+            "$\\mathcal{R}\\{\\partial J / \\partial \\theta\\}$, sans former la "
+            "hessienne. Appliqué à chaque "
+            "équation de la propagation avant, il en donne les tangentes :"
+        ),
+        "hvp_backward": (
+            "Appliqué à chaque équation de la rétropropagation, dans le même ordre, il prolonge "
+            "le graphe vers l'arrière ; chaque ligne réutilise les valeurs des deux passes :"
+        ),
+        "hvp_cost": (
+            "Compté dans le code généré, \\texttt{hvp} effectue {hvp_count} produits matriciels, "
+            "${hvp_work}$ multiplications-additions (propagation avant comprise), et le "
+            "gradient {gradient_count}, ${gradient_work}$ : un produit hessienne-vecteur coûte "
+            "{range} fois un gradient. La hessienne dense demande un tel produit par paramètre."
+        ),
+        "between": "entre ${low}$ et ${high}$",
         "summary": "Récapitulatif",
         "summary_text": "Les gradients de $J$ par rapport aux paramètres :",
         "training": (

@@ -106,3 +106,51 @@ def test_batch_form_shows_rows_sums_and_the_mean(tmp_path):
     compile_tex(doc)
     done = run("latex", "--form", "rows")
     assert done.returncode == 2 and "--form 'rows' is not allowed" in done.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_second_derivative_section(tmp_path, lang):
+    doc = tmp_path / "hvp.tex"
+    model = ["--activation", "tanh", "--loss", "sigmoid_cross_entropy", "--hidden", "2"]
+    done = run("latex", "--hvp", "--lang", lang, *model, "-o", doc)
+    assert done.returncode == 0, done.stderr
+    text = doc.read_text()
+    R = r"\mathcal{R}"
+    for expected in (
+        rf"{R}\{{\mathbf{{z}}^{{(1)}}\}} &= \mathbf{{V}}_{{\mathbf{{W}}^{{(1)}}}} \mathbf{{x}}",
+        rf"{R}\{{\mathbf{{h}}^{{(2)}}\}} &= \phi'\left(\mathbf{{z}}^{{(2)}}\right) \odot "
+        rf"{R}\{{\mathbf{{z}}^{{(2)}}\}}",
+        r"\left(1 - \sigma\left(\mathbf{o}\right)\right) \sigma\left(\mathbf{o}\right) \odot "
+        rf"{R}\{{\mathbf{{o}}\}} \in \mathbb{{R}}^{{q}}",
+        rf"\odot \phi''\left(\mathbf{{z}}^{{(1)}}\right) \odot {R}\{{\mathbf{{z}}^{{(1)}}\}}",
+        r"$\phi''(t) = -2 \left(1 - \tanh^{2}{\left(t \right)}\right) \tanh{\left(t \right)}$",
+    ):
+        assert expected in text, expected
+    # The cost is counted in the code the same model generates.
+    code = run("codegen", *model).stdout
+    forward, backward, hvp = (
+        code.split(f"def {a}(")[1].split("\ndef ")[0].split('"""')[-1].count("@")
+        for a in ("forward", "backward", "hvp")
+    )
+    assert f"{forward + hvp} " in text and f"{forward + backward}, $" in text
+    log = compile_tex(doc)
+    assert "Overfull \\hbox" not in log
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--form", "batch"], "--hvp is written for one example; it cannot be used with --form"),
+        (["--activation", "tanh"], "loss 'l' is symbolic: second derivatives need a concrete"),
+        (
+            ["--loss", "squared"],
+            "the second-derivative section counts its cost in the generated code, and "
+            "activation 'phi' is symbolic",
+        ),
+    ],
+)
+def test_second_derivative_section_refuses_what_it_cannot_write(tmp_path, flags, message):
+    out = tmp_path / "doc.tex"
+    done = run("latex", "--hvp", *flags, "-o", out)
+    assert done.returncode == 2 and done.stderr.startswith(f"symderiv: error: {message}")
+    assert len(done.stderr.splitlines()) == 1 and not out.exists()
