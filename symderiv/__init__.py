@@ -13,18 +13,20 @@ from .model import Model
 __all__ = ["Model", "derive", "document", "fragment", "module_source"]
 
 
-def document(model, lang="en"):
-    """The standalone LaTeX document of `model`'s derivation."""
+def document(model, lang="en", batch=False, hvp=False, memory=None):
+    """The standalone LaTeX document of `model`'s derivation: with `batch`, in minibatch form;
+    with `hvp`, the second derivatives; with `memory`, the memory table, as formulas (True) or
+    also in bytes at given sizes ((sizes, n) or (sizes, n, dtype), e.g. ((784, 256, 10), 128))."""
     from .latex_document import document as make
 
-    return make(model, lang)
+    return make(model, lang, batch, hvp, memory)
 
 
-def fragment(model, lang="en"):
-    """The derivation's equations alone, for a paper or a notebook."""
+def fragment(model, lang="en", batch=False, hvp=False, memory=None):
+    """The derivation's equations alone, for a paper or a notebook (options as `document`)."""
     from .latex_document import fragment as make
 
-    return make(model, lang)
+    return make(model, lang, batch, hvp, memory)
 
 
 def module_source(model):

@@ -75,18 +75,28 @@ def parser() -> Parser:
         help="add the second derivatives: Hessian-vector products by forward over reverse, "
         "and their cost (example form; concrete activations and loss)",
     )
+    latex.add_argument(
+        "--memory",
+        action="store_true",
+        help="add the memory table: what training keeps, as formulas, and in bytes with "
+        "--sizes and --batch",
+    )
+    _size_flags(latex, required=False)
     latex.add_argument("-o", "--output", metavar="FILE")
     code = sub.add_parser("codegen", help="the NumPy module")
     _model_flags(code)
     code.add_argument("-o", "--output", metavar="FILE")
     graph = sub.add_parser("graph", help="the computational graph (.svg .pdf .dot .tex)")
     _model_flags(graph)
+    graph.add_argument(
+        "--hvp",
+        action="store_true",
+        help="the extended graph that computes Hessian-vector products (forward over reverse)",
+    )
     graph.add_argument("-o", "--output", metavar="FILE", help="without it, dot source on stdout")
     memory = sub.add_parser("memory", help="what training and prediction keep in memory")
     _model_flags(memory)
-    memory.add_argument("--sizes", required=True, metavar="d,h1,…,q", help="layer widths")
-    memory.add_argument("--batch", required=True, type=int, metavar="n", help="examples")
-    memory.add_argument("--dtype", default="float64", help="float32 | float64 (default)")
+    _size_flags(memory, required=True)
     for name, text in (
         ("build", "regenerate every output the config lists"),
         ("check", "exit 1 if an output is stale or a module fails validation"),
@@ -94,6 +104,12 @@ def parser() -> Parser:
         c = sub.add_parser(name, help=text)
         c.add_argument("--config", metavar="FILE", help="pyproject.toml or symderiv.toml")
     return p
+
+
+def _size_flags(p, required: bool) -> None:
+    p.add_argument("--sizes", required=required, metavar="d,h1,…,q", help="layer widths")
+    p.add_argument("--batch", required=required, type=int, metavar="n", help="examples")
+    p.add_argument("--dtype", default="float64", help="float32 | float64 (default)")
 
 
 def _emit(content, output: str | None) -> None:
@@ -111,6 +127,7 @@ def _emit(content, output: str | None) -> None:
 
 def cmd_latex(args) -> int:
     from .latex_document import document, fragment
+    from .latex_memory import At
 
     if args.lang not in LANGUAGES:
         raise UsageError(
@@ -121,8 +138,16 @@ def cmd_latex(args) -> int:
     if args.hvp and args.form == "batch":
         raise UsageError("--hvp is written for one example; it cannot be used with --form batch")
     model = model_from(args)
+    memory = args.memory
+    if args.sizes is not None or args.batch is not None:
+        if not args.memory:
+            raise UsageError("--sizes and --batch give the memory table's sizes; add --memory")
+        if args.sizes is None or args.batch is None:
+            raise UsageError("--memory: give both --sizes and --batch, or neither")
+        memory = At(*_sizes(args, model))
     make = fragment if args.fragment else document
-    _emit(make(model, args.lang, batch=args.form == "batch", hvp=args.hvp), args.output)
+    content = make(model, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory)
+    _emit(content, args.output)
     return 0
 
 
@@ -136,14 +161,22 @@ def cmd_codegen(args) -> int:
 def cmd_graph(args) -> int:
     model = model_from(args)
     suffix = Path(args.output).suffix if args.output else ".dot"
-    _emit(figure(model, suffix), args.output)
+    _emit(figure(model, suffix, extended=args.hvp), args.output)
     return 0
 
 
 def cmd_memory(args) -> int:
-    from .memory import BYTES, table
+    from .memory import table
 
     model = model_from(args)
+    sys.stdout.write(table(model, *_sizes(args, model)))
+    return 0
+
+
+def _sizes(args, model) -> tuple:
+    """(sizes, n, dtype) from --sizes, --batch and --dtype, checked against the model."""
+    from .memory import BYTES
+
     try:
         sizes = tuple(int(v) for v in args.sizes.split(","))
     except ValueError:
@@ -157,8 +190,7 @@ def cmd_memory(args) -> int:
         raise UsageError(f"--batch {args.batch} is not allowed; expected a positive number")
     if args.dtype not in BYTES:
         raise UsageError(f"--dtype {args.dtype!r} is not allowed; expected float32 or float64")
-    sys.stdout.write(table(model, sizes, args.batch, args.dtype))
-    return 0
+    return sizes, args.batch, args.dtype
 
 
 def _generate(targets) -> list:

@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+import sympy as sp
+
 from .errors import UsageError
 from .ops import OPS
 from .render import render
@@ -23,7 +25,8 @@ OPERATOR_TEXT = {r"\times": "×", "+": "+", r"\phi": "φ", "l": "l", r"\ell_2": 
 @dataclass(frozen=True)
 class Node:
     id: str
-    kind: str  # "variable", "parameter" or "operator"
+    kind: str  # "variable", "parameter", "operator"; in the extended graph also "adjoint",
+    # "direction" (V_θ), "tangent" (R{v}) and "adjoint_tangent" (R{∂J/∂v})
     latex: str  # the label, LaTeX math
     html: str  # the label, Graphviz HTML-like text
 
@@ -34,6 +37,7 @@ class Graph:
     nodes: tuple
     edges: tuple  # of (tail id, head id)
     loose: tuple = ()  # the edges that must not pull their ends into line (parameter → ℓ2)
+    groups: tuple = ()  # of (cluster id, label, node ids): boxes drawn around nodes
 
 
 def graph_of(tape: Tape) -> Graph:
@@ -73,14 +77,110 @@ def graph_of(tape: Tape) -> Graph:
     return Graph(tape.model.name, tuple(reversed(nodes)), tuple(reversed(edges)), tuple(loose))
 
 
+# The extended graph's four groups, by the role of their quantities, and their captions.
+ROLES = {
+    "value": "forward",
+    "adjoint": "backward",
+    "tangent": "R{·} of forward",
+    "adjoint_tangent": "R{·} of backward",
+}
+
+
+def extended_graph_of(derivation) -> Graph:
+    """The extended graph that computes H V: the forward variables, the adjoints, and R{·} of
+    both, each an equation's result, with an edge from every quantity the equation reads (the
+    loss, ℓ2 and J, which H V does not read, are left out). Four groups, one per role."""
+    from .hvp import tangent_lines
+    from .naming import symbol_names
+    from .ops import apply
+
+    tape = derivation.tape
+    names = symbol_names(tape.variables)
+    equations = [
+        (step.out.symbol, apply(step, [a.symbol for a in step.args]))
+        for step in tape.steps
+        if step.out.kind == "hidden"
+    ]
+    equations += [(a.var.adjoint, a.closed) for a in derivation.adjoints if not a.is_constant]
+    equations += [(line.symbol, line.expr) for line in tangent_lines(derivation)]
+    order, edges = {}, []
+    for target, expr in equations:
+        reads = sorted((s for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) if s in names), key=str)
+        for s in reads:
+            order.setdefault(s, len(order))
+            edges.append((_node_id(*names[s]), _node_id(*names[target])))
+        order.setdefault(target, len(order))
+    nodes = [_extended_node(*names[s]) for s in order]
+    groups = tuple(
+        (f"cluster_{role}", label, tuple(n.id for n in nodes if GROUP[n.kind] == role))
+        for role, label in ROLES.items()
+    )
+    name = f"{tape.model.name} (extended)"
+    return Graph(name, tuple(reversed(nodes)), tuple(reversed(edges)), (), groups)
+
+
+_PREFIX = {"value": "", "adjoint": "d", "tangent": "r", "adjoint_tangent": "rd"}
+
+
+def _node_id(var, role) -> str:
+    return _PREFIX[role] + var.name
+
+
+# Which group each kind of node of the extended graph belongs to.
+GROUP = {
+    "variable": "value",
+    "parameter": "value",
+    "adjoint": "adjoint",
+    "direction": "tangent",
+    "tangent": "tangent",
+    "adjoint_tangent": "adjoint_tangent",
+}
+
+
+def _extended_node(var, role) -> Node:
+    html, latex = _html(var), var.latex
+    if role == "value":
+        return Node(
+            _node_id(var, role), "parameter" if var.kind == "param" else "variable", latex, html
+        )
+    if role == "adjoint":
+        return Node(
+            _node_id(var, role), "adjoint", rf"\partial J / \partial {latex}", f"∂J/∂{html}"
+        )
+    if role == "tangent" and var.kind == "param":
+        return Node(
+            _node_id(var, role), "direction", rf"\mathbf{{V}}_{{{latex}}}", f"V<SUB>{html}</SUB>"
+        )
+    if role == "tangent":
+        return Node(_node_id(var, role), "tangent", rf"\mathcal{{R}}\{{{latex}\}}", f"R{{{html}}}")
+    return Node(
+        _node_id(var, role),
+        "adjoint_tangent",
+        rf"\mathcal{{R}}\{{\partial J / \partial {latex}\}}",
+        f"R{{∂J/∂{html}}}",
+    )
+
+
 def _html(v) -> str:
     base, layer = v.base_and_layer
     text = base if v.is_scalar else f"<B>{base}</B>"
     return f"{text}<SUP>({layer})</SUP>" if layer else text
 
 
+# How dot draws each kind of node (the TikZ styles in figure.tex.j2 match these fills).
+STYLES = {
+    "operator": 'shape=circle, style=filled, fillcolor="#cfe2f3"',
+    "parameter": 'shape=square, style=filled, fillcolor="#6fa8dc"',
+    "variable": "shape=square",
+    "adjoint": 'shape=box, style=filled, fillcolor="#f9cb9c"',
+    "direction": 'shape=box, style=filled, fillcolor="#d9ead3"',
+    "tangent": 'shape=box, style=filled, fillcolor="#b6d7a8"',
+    "adjoint_tangent": 'shape=box, style=filled, fillcolor="#93c47d"',
+}
+
+
 def dot_source(graph: Graph) -> str:
-    return render("graph.dot.j2", graph=graph)
+    return render("graph.dot.j2", graph=graph, styles=STYLES)
 
 
 def run_dot(source: str, fmt: str) -> bytes:
@@ -144,6 +244,14 @@ def tikz_layout(graph: Graph):
     order = {n.id: i for i, n in enumerate(graph.nodes)}
     placed.sort(key=lambda p: order[p.node.id])
     return placed, paths
+
+
+def tikz_groups(graph: Graph) -> tuple:
+    """(label, the TikZ names of its nodes) for each group, for a box fitted around them."""
+    return tuple(
+        (label.replace("R{·}", r"$\mathcal{R}\{\cdot\}$"), " ".join(f"({m})" for m in members))
+        for _, label, members in graph.groups
+    )
 
 
 def _point(x: str, y: str) -> str:

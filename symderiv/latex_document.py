@@ -8,6 +8,7 @@ from .calculus import loss_gradient
 from .derivation import derive
 from .figure import graph_of, tikz_layout
 from .latex_hvp import hvp_equations
+from .latex_memory import At, memory_section
 from .naming import batch_shape_text
 from .ops import apply, dloss_symbol
 from .printing.latex import SectionLatexPrinter, partial
@@ -39,10 +40,11 @@ def _role(line, tape) -> str:
     return {"loss": "output", "activation": "preactivation"}.get(consumer.op, "hidden")
 
 
-def equations(derivation, lang: str = "en", hvp: bool = False) -> dict:
+def equations(derivation, lang: str = "en", hvp: bool = False, memory=None) -> dict:
     """The forward equations, backward blocks, summary and notes of a derivation, printed: for
     one example with column vectors (the section's form), or over a minibatch with one example
-    per row when the derivation is the batch one. With `hvp`, also the second derivatives."""
+    per row when the derivation is the batch one. With `hvp`, also the second derivatives; with
+    `memory` (True, or an `At` for bytes at given sizes), the memory table."""
     words = PROSE[lang]
     tape = derivation.tape
     batch = tape.batch
@@ -82,7 +84,15 @@ def equations(derivation, lang: str = "en", hvp: bool = False) -> dict:
         summary=summary,
         notes=notes,
         hvp=hvp_equations(derivation, latex, words, tape.model) if hvp else None,
+        memory=_memory(tape, words, memory),
     )
+
+
+def _memory(tape, words, memory):
+    if not memory:
+        return None
+    at = None if memory is True else memory if isinstance(memory, At) else At(*memory)
+    return memory_section(tape, SectionLatexPrinter(tape.variables), words, at)
 
 
 def _closed(adjoint, p, batch) -> str:
@@ -154,12 +164,13 @@ def _definitions(tape, latex, words) -> tuple:
     return tuple(definitions)
 
 
-def fragment(model, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
-    eq = equations(derive(model, batch), lang, hvp)
+def fragment(model, lang="en", batch=False, hvp=False, memory=None) -> str:
+    eq = equations(derive(model, batch), lang, hvp, memory)
     return render("equations.tex.j2", eq=eq, words=PROSE[lang], prose=False)
 
 
-def document(model, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
+def document(model, lang="en", batch=False, hvp=False, memory=None) -> str:
+    """The whole document; see `equations` for `hvp` and `memory`."""
     derivation = derive(model, batch)
     placed, paths = tikz_layout(graph_of(derivation.tape))
     words = PROSE[lang]
@@ -167,12 +178,13 @@ def document(model, lang: str = "en", batch: bool = False, hvp: bool = False) ->
     layers = one if model.depth == 1 else many.replace("{k}", str(model.depth))
     return render(
         "derivation.tex.j2",
-        eq=equations(derivation, lang, hvp),
+        eq=equations(derivation, lang, hvp, memory),
         intro=words["intro"].replace("{layers}", layers)
         + (f" {words['batch_intro']}" if batch else ""),
         words=words,
         lang=lang,
         placed=placed,
         paths=paths,
+        groups=(),
         prose=True,
     )

@@ -7,6 +7,7 @@ import sympy as sp
 
 from .codegen import module_spec
 from .errors import UsageError
+from .figure import extended_graph_of, tikz_groups, tikz_layout
 from .hvp import named_slopes, slope_names, tangent_lines
 
 
@@ -43,7 +44,15 @@ def hvp_equations(derivation, latex, words, model) -> dict:
         backward=tuple(rows["adjoint_tangent"]),
         definitions=_second_derivatives(derivation.tape, latex),
         cost=cost,
+        figure=_figure(derivation),
     )
+
+
+def _figure(derivation) -> dict:
+    """The extended graph, placed by dot, for figure.tex.j2."""
+    graph = extended_graph_of(derivation)
+    placed, paths = tikz_layout(graph)
+    return dict(placed=placed, paths=paths, groups=tikz_groups(graph))
 
 
 def _range(low, high, words) -> str:

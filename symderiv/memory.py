@@ -130,10 +130,35 @@ def prediction_peak(model) -> sp.Expr:
     return sp.Max(*peaks)
 
 
+@dataclass(frozen=True)
+class Row:
+    """One line of the footprint: the caller's parameters, an array forward keeps, or an
+    adjoint or gradient of backward (`name` is the array's name in the code)."""
+
+    kind: str  # "parameters", "forward" or "backward"
+    name: str
+    numbers: sp.Expr
+    note: str = ""
+
+
+def rows(model, arrays=None) -> list[Row]:
+    """What training keeps, one row per array, parameters first."""
+    arrays = items(model) if arrays is None else arrays
+    params = derive(model, batch=True).tape.parameters
+    found = [Row("parameters", "parameters", sp.Add(*(numbers_of(p) for p in params)))]
+    found += [Row("forward", i.name, i.numbers) for i in arrays if i.phase == "forward" and i.kept]
+    gradients = {"d" + p.code for p in params}
+    found += [
+        Row("backward", i.name, i.numbers, "gradient" if i.name in gradients else "adjoint")
+        for i in arrays
+        if i.phase == "backward"
+    ]
+    return found
+
+
 def table(model, sizes, n: int, dtype: str) -> str:
     """The footprint of `model` as text: every array's formula and bytes at `sizes`, batch n."""
     bytes_per = BYTES[dtype]
-    tape = derive(model, batch=True).tape
     dims = [DIMS["d"], *hidden_dims(model.depth), DIMS["q"]]
     values = dict(zip(dims, sizes)) | {DIMS["n"]: n}
     at = ", ".join(f"{d}={v}" for d, v in values.items())
@@ -143,20 +168,19 @@ def table(model, sizes, n: int, dtype: str) -> str:
         formula = str(numbers) if formula is None else formula
         return f"  {name:<24} {formula:<28} {count * bytes_per:>14,} B  {note}".rstrip()
 
+    labels = {
+        "parameters": "parameters (caller's)",
+        "forward": "kept by forward: ",
+        "backward": "backward: ",
+    }
     lines = [
         f"{model.name}: {dtype}, {bytes_per} bytes a number, at {at}",
         "training (loss_and_grad):",
     ]
-    params = list(tape.parameters)
     arrays = items(model)
-    lines.append(row("parameters (caller's)", sp.Add(*(numbers_of(p) for p in params))))
-    for item in arrays:
-        if item.phase == "forward" and item.kept:
-            lines.append(row(f"kept by forward: {item.name}", item.numbers))
-    for item in arrays:
-        if item.phase == "backward":
-            note = "gradient" if item.name[1:] in {p.code for p in params} else "adjoint"
-            lines.append(row(f"backward: {item.name}", item.numbers, note))
+    for r in rows(model, arrays):
+        label = labels[r.kind] + ("" if r.kind == "parameters" else r.name)
+        lines.append(row(label, r.numbers, r.note))
     over = "max over the statements"
     lines.append(row("peak, with temporaries", training_peak(model, arrays), formula=over))
     lines.append("prediction (predict):")

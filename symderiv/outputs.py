@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 from .codegen import module_source
+from .derivation import derive
 from .errors import UsageError
-from .figure import dot_source, graph_of, pdf, svg, tikz_layout
+from .figure import dot_source, extended_graph_of, graph_of, pdf, svg, tikz_groups, tikz_layout
 from .latex_document import document, fragment
 from .render import render
 from .tape import build_tape
@@ -20,16 +21,19 @@ KINDS = {
     "fragment": (".fragment.tex", lambda m: fragment(m, "en")),
     "tex-batch": (".batch.tex", lambda m: document(m, "en", batch=True)),
     "tex-hvp": (".hvp.tex", lambda m: document(m, "en", hvp=True)),
+    "tex-memory": (".memory.tex", lambda m: document(m, "en", memory=True)),
     "py": (".py", module_source),
     "svg": (".svg", lambda m: figure(m, ".svg")),
     "pdf": (".pdf", lambda m: figure(m, ".pdf")),
     "dot": (".dot", lambda m: figure(m, ".dot")),
+    "hvp-svg": (".hvp.svg", lambda m: figure(m, ".svg", extended=True)),
 }
 
 
-def figure(model, suffix: str):
-    """The figure in the format its file name asks for (.svg .pdf .dot .tex)."""
-    graph = graph_of(build_tape(model))
+def figure(model, suffix: str, extended: bool = False):
+    """The figure in the format its file name asks for (.svg .pdf .dot .tex): the
+    computational graph, or with `extended` the graph that computes H V."""
+    graph = extended_graph_of(derive(model)) if extended else graph_of(build_tape(model))
     if suffix == ".svg":
         return svg(graph)
     if suffix == ".pdf":
@@ -38,7 +42,7 @@ def figure(model, suffix: str):
         return dot_source(graph)
     if suffix == ".tex":
         placed, paths = tikz_layout(graph)
-        return render("figure.tex.j2", placed=placed, paths=paths)
+        return render("figure.tex.j2", placed=placed, paths=paths, groups=tikz_groups(graph))
     raise UsageError(
         f"graph: cannot write {suffix or 'a file without extension'!s}; "
         "expected a file name ending in .svg, .pdf, .dot or .tex"

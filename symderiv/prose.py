@@ -76,6 +76,36 @@ PROSE = {
             "gradient. The dense Hessian takes one such product per parameter."
         ),
         "between": "between ${low}$ and ${high}$",
+        "hvp_graph_text": (
+            "The extended graph: each box is the result of one equation, with an edge from "
+            "every quantity the equation reads. Forward variables are white (parameters "
+            "filled), adjoints orange, the directions $\\mathbf{V}_\\theta$ pale green, and "
+            "the $\\mathcal{R}\\{\\cdot\\}$ of forward and backward quantities green."
+        ),
+        "memory": "Memory footprint",
+        "memory_text": (
+            "Training keeps, until backpropagation returns, what forward propagation stores "
+            "for it and every adjoint and gradient of backpropagation (the generated "
+            "\\texttt{loss\\_and\\_grad}); prediction keeps only the current layer. Over a "
+            "minibatch of $n$ examples, in numbers of entries"
+        ),
+        "memory_at": "and in bytes at",
+        "memory_bytes_each": "bytes each",
+        "memory_header": ("array", "entries", "bytes", "role"),
+        "memory_parameters": "parameters",
+        "memory_roles": {
+            "parameters": "the caller's",
+            "forward": "kept by forward propagation",
+            "adjoint": "adjoint",
+            "gradient": "gradient",
+        },
+        "memory_total": "In all, training keeps ${total}$ numbers",
+        "memory_total_bytes": "({bytes} bytes)",
+        "memory_training_peak": (
+            "With NumPy's temporaries, training allocates at most {bytes} bytes at once besides "
+            "the caller's arrays (the inputs and the parameters)"
+        ),
+        "memory_prediction_peak": "and prediction at most {bytes} bytes.",
         "summary": "Summary",
         "summary_text": "The gradients of $J$ with respect to the parameters:",
         "training": (
@@ -159,6 +189,38 @@ PROSE = {
             "{range} fois un gradient. La hessienne dense demande un tel produit par paramètre."
         ),
         "between": "entre ${low}$ et ${high}$",
+        "hvp_graph_text": (
+            "Le graphe étendu : chaque boîte est le résultat d'une équation, avec une arête "
+            "depuis chaque quantité que l'équation lit. Les variables de la propagation avant "
+            "sont en blanc (les paramètres remplis), les adjoints en orange, les directions "
+            "$\\mathbf{V}_\\theta$ en vert pâle, et les $\\mathcal{R}\\{\\cdot\\}$ des "
+            "quantités des deux passes en vert."
+        ),
+        "memory": "Empreinte mémoire",
+        "memory_text": (
+            "L'entraînement conserve, jusqu'à la fin de la rétropropagation, ce que la "
+            "propagation avant stocke pour elle ainsi que chaque adjoint et chaque gradient "
+            "de la rétropropagation (la fonction générée \\texttt{loss\\_and\\_grad}) ; la "
+            "prédiction ne conserve que la couche courante. Sur un minibatch de $n$ exemples, "
+            "en nombre de coefficients"
+        ),
+        "memory_at": "et en octets pour",
+        "memory_bytes_each": "octets chacun",
+        "memory_header": ("tableau", "coefficients", "octets", "rôle"),
+        "memory_parameters": "paramètres",
+        "memory_roles": {
+            "parameters": "ceux de l'appelant",
+            "forward": "stocké par la propagation avant",
+            "adjoint": "adjoint",
+            "gradient": "gradient",
+        },
+        "memory_total": "Au total, l'entraînement conserve ${total}$ nombres",
+        "memory_total_bytes": "({bytes} octets)",
+        "memory_training_peak": (
+            "Avec les temporaires de NumPy, l'entraînement alloue au plus {bytes} octets à la "
+            "fois en plus des tableaux de l'appelant (les entrées et les paramètres)"
+        ),
+        "memory_prediction_peak": "et la prédiction au plus {bytes} octets.",
         "summary": "Récapitulatif",
         "summary_text": "Les gradients de $J$ par rapport aux paramètres :",
         "training": (

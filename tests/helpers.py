@@ -1,6 +1,8 @@
-"""Running the CLI as a user does: a fresh process, its exit code and its output."""
+"""Running the CLI as a user does (a fresh process, its exit code and its output), and
+pdflatex as an author does."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,3 +19,20 @@ def run(*args, cwd=ROOT, env=None):
         text=True,
         env={**os.environ, **(env or {})},
     )
+
+
+PDFLATEX = shutil.which("pdflatex")
+
+
+def compile_tex(path):
+    assert PDFLATEX, "pdflatex is required (Debian: texlive-latex-recommended, texlive-pictures)"
+    done = subprocess.run(
+        [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", path.name],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert path.with_suffix(".pdf").stat().st_size > 10_000
+    return done.stdout

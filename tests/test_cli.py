@@ -150,7 +150,7 @@ BAD_CONFIG = [
     ),
     (
         '[[tool.symderiv.models]]\nname = "a"\noutputs = ["html"]\n',
-        "models[0]: outputs: 'html' is not allowed; expected one of tex, tex-fr, fragment, tex-batch, tex-hvp, py, svg, pdf, dot",
+        "models[0]: outputs: 'html' is not allowed; expected one of tex, tex-fr, fragment, tex-batch, tex-hvp, tex-memory, py, svg, pdf, dot, hvp-svg",
     ),
     (
         '[[tool.symderiv.models]]\nname = "a"\n[[tool.symderiv.models]]\nname = "a"\n',

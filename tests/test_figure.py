@@ -2,8 +2,10 @@
 
 import shutil
 
-from symderiv import Model
-from symderiv.figure import graph_of, svg, tikz_layout
+from helpers import run
+
+from symderiv import Model, derive
+from symderiv.figure import extended_graph_of, graph_of, svg, tikz_layout
 from symderiv.tape import build_tape
 
 LABELS = {"op1_1": "×1", "op2_1": "φ", "op3_1": "×2", "op4_1": "l", "op5_1": "ℓ2", "op6_1": "+"}
@@ -62,3 +64,43 @@ def test_input_lower_left_objective_upper_right():
 def test_svg_has_every_node():
     text = svg(graph_of(build_tape(Model())))
     assert text.startswith("<?xml") and text.count('class="node"') == 16
+
+
+def test_extended_graph_has_every_equation_of_hvp():
+    model = Model(activation="tanh", loss="softmax_cross_entropy", bias="hidden")
+    graph = extended_graph_of(derive(model))
+    groups = {label: set(members) for _, label, members in graph.groups}
+    assert groups == {
+        "forward": {"x", "y", "z", "h", "o", "W1", "b1", "W2"},
+        "backward": {"do", "dW2", "dh", "dz", "dW1", "db1"},
+        "R{·} of forward": {"rW1", "rb1", "rW2", "rz", "rh", "ro"},
+        "R{·} of backward": {"rdo", "rdW2", "rdh", "rdz", "rdW1", "rdb1"},
+    }
+    kinds = {n.id: n.kind for n in graph.nodes}
+    assert kinds["rW1"] == "direction" and kinds["rdW1"] == "adjoint_tangent"
+    edges = set(graph.edges)
+    # R{h} = φ′(z) ⊙ R{z}; R{∂J/∂z} = R{∂J/∂h} ⊙ φ′(z) + ∂J/∂h ⊙ φ″(z) ⊙ R{z}
+    assert {(a, b) for a, b in edges if b == "rh"} == {("z", "rh"), ("rz", "rh")}
+    assert {(a, b) for a, b in edges if b == "rdz"} == {
+        ("rdh", "rdz"),
+        ("dh", "rdz"),
+        ("z", "rdz"),
+        ("rz", "rdz"),
+    }
+    assert {a for a, b in edges if b == "ro"} == {"rW2", "h", "W2", "rh"}
+    assert {a for a, b in edges if b == "rdW1"} == {"rdz", "x", "rW1"}
+    assert len(edges) == len(graph.edges)  # no edge twice
+
+
+def test_extended_graph_command(tmp_path):
+    out = tmp_path / "x.svg"
+    flags = ["--activation", "relu", "--loss", "squared", "--hidden", "2"]
+    assert run("graph", "--hvp", *flags, "-o", out).returncode == 0
+    text = out.read_text()
+    assert "R{∂J/∂<tspan" in text or "R{∂J/∂" in text
+    again = tmp_path / "y.svg"
+    run("graph", "--hvp", *flags, "-o", again)
+    assert again.read_bytes() == out.read_bytes()
+    done = run("graph", "--hvp", "-o", tmp_path / "z.svg")  # the generic loss l
+    assert done.returncode == 2 and "loss 'l' is symbolic" in done.stderr
+    assert not (tmp_path / "z.svg").exists()

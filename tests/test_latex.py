@@ -1,27 +1,9 @@
 """The documents and fragments compile with pdflatex; a missing engine is a failure."""
 
 import shutil
-import subprocess
 
 import pytest
-from helpers import ROOT, run
-
-PDFLATEX = shutil.which("pdflatex")
-
-
-def compile_tex(path):
-    assert PDFLATEX, "pdflatex is required (Debian: texlive-latex-recommended, texlive-pictures)"
-    done = subprocess.run(
-        [PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", path.name],
-        cwd=path.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert path.with_suffix(".pdf").stat().st_size > 10_000
-    return done.stdout
-
+from helpers import ROOT, compile_tex, run
 
 DOCUMENTS = sorted(p.name for p in (ROOT / "generated").glob("*.tex") if ".fragment" not in p.name)
 

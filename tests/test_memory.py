@@ -1,11 +1,12 @@
 """The memory footprint formulas against what the generated code really allocates."""
 
+import re
 import tracemalloc
 
 import numpy as np
 import pytest
 from conftest import generated_module
-from helpers import run
+from helpers import compile_tex, run
 
 from symderiv import Model
 from symderiv.memory import prediction_peak, training_peak
@@ -77,3 +78,49 @@ def test_memory_command_prints_formulas_and_bytes():
 def test_memory_command_refuses_bad_sizes(args, message):
     done = run("memory", "--activation", "relu", "--loss", "squared", *args)
     assert done.returncode == 2 and message in done.stderr
+
+
+def test_latex_memory_table_agrees_with_the_memory_command(tmp_path):
+    model = ["--activation", "tanh", "--loss", "softmax_cross_entropy", "--bias", "hidden"]
+    at = ["--sizes", "784,256,10", "--batch", "128", "--dtype", "float32"]
+    doc = tmp_path / "memory.tex"
+    done = run("latex", "--memory", *model, *at, "-o", doc)
+    assert done.returncode == 0, done.stderr
+    text = doc.read_text()
+    printed = run("memory", *model, *at).stdout
+    latex = {"H": r"$\mathbf{H}$", "O": r"$\mathbf{O}$", "LSE": r"$\operatorname{logsumexp}"}
+    latex |= {
+        "dW1": r"$\partial J / \partial \mathbf{W}^{(1)}$",
+        "dZ": r"$\partial J / \partial \mathbf{Z}$",
+    }
+    rows = re.findall(r"(?:kept by forward|backward): (\w+) +\S+ +([\d,]+) B", printed)
+    assert len(rows) == 9
+    table = text.splitlines()
+    for name, size in rows:
+        if name in latex:  # the row that names the array carries the same bytes
+            row = next(line for line in table if line.startswith(latex[name]))
+            assert f"& {size.replace(',', chr(92) + ',')} &" in row, (name, size, row)
+    peaks = re.findall(r"max over the statements +([\d,]+) B", printed)
+    assert len(peaks) == 2
+    for peak in peaks:
+        assert f"{peak.replace(',', chr(92) + ',')} bytes" in text
+    assert r"$d = 784$, $h = 256$, $q = 10$, $n = 128$ (float32, 4 bytes each)" in text
+    log = compile_tex(doc)
+    assert "Overfull \\hbox" not in log
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--sizes", "4,5,3", "--batch", "8"], "--sizes and --batch give the memory table's"),
+        (["--memory", "--batch", "8"], "--memory: give both --sizes and --batch, or neither"),
+        (
+            ["--memory", "--loss", "squared"],
+            "the memory table follows the generated code, and activation 'phi' is symbolic",
+        ),
+    ],
+)
+def test_latex_memory_refusals(tmp_path, args, message):
+    out = tmp_path / "doc.tex"
+    done = run("latex", *args, "-o", out)
+    assert done.returncode == 2 and message in done.stderr and not out.exists()

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from helpers import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -12,11 +13,17 @@ def test_python_example_runs():
     namespace = {}
     exec(code, namespace)
     assert sorted(namespace["grads"]) == ["W1", "W2", "b1"]
+    assert all(namespace["HV"][k].shape == namespace["params"][k].shape for k in namespace["HV"])
+    assert namespace["H"].shape == (40, 40)
+    assert r"\mathcal{R}" in namespace["tex"] and r"\begin{tabular}" in namespace["tex"]
 
 
-def test_code_excerpt_is_current():
-    module = (ROOT / "generated" / "relu_squared.py").read_text()
-    (excerpt,) = [c for c in re.findall(r"```python\n(.*?)```", README, re.S) if "dW2" in c]
+@pytest.mark.parametrize(
+    "marker, module", [("dW2 = ", "relu_squared.py"), ("rdZ = ", "tanh_softmax.py")]
+)
+def test_code_excerpts_are_current(marker, module):
+    source = (ROOT / "generated" / module).read_text()
+    (excerpt,) = [c for c in re.findall(r"```python\n(.*?)```", README, re.S) if marker in c]
     for line in excerpt.splitlines():
         if line.strip() != "...":
-            assert line in module, line
+            assert line in source, line

@@ -1,0 +1,70 @@
+"""The document's memory table (exercise 3): what training keeps, as formulas in the sizes,
+and, at given sizes, in bytes with the peaks of training and prediction (memory.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import UsageError
+from .memory import BYTES, items, prediction_peak, rows, training_peak
+from .naming import DIMS, hidden_dims
+
+
+@dataclass(frozen=True)
+class At:
+    """Sizes to evaluate the table at: the widths d, h…, q, the batch n, and the dtype."""
+
+    sizes: tuple
+    n: int
+    dtype: str = "float64"
+
+
+def memory_section(tape, latex, words, at: At | None = None) -> dict:
+    """The table's rows (array, entries, [bytes,] role) and, with `at`, the peaks in bytes."""
+    model = tape.model
+    names = {"parameters": words["memory_parameters"]}
+    for v in tape.variables:
+        names[v.code] = f"${v.latex_batch}$"
+        names["d" + v.code] = rf"$\partial J / \partial {v.latex_batch}$"
+        if v.name == "o":
+            names["LSE"] = rf"$\operatorname{{logsumexp}}\left({v.latex_batch}\right)$"
+    values = None
+    if at is not None:
+        dims = [DIMS["d"], *hidden_dims(model.depth), DIMS["q"]]
+        values = dict(zip(dims, at.sizes)) | {DIMS["n"]: at.n}
+
+    def size(numbers):
+        return f"{int(numbers.subs(values)) * BYTES[at.dtype]:,}".replace(",", r"\,")
+
+    try:
+        arrays = items(model)
+    except UsageError as error:
+        raise UsageError(f"the memory table follows the generated code, and {error}") from None
+    table = []
+    found = rows(model, arrays)
+    for row in found:
+        cells = (names[row.name], f"${latex.doprint(row.numbers)}$")
+        if at is not None:
+            cells += (size(row.numbers),)
+        table.append(cells + (words["memory_roles"][row.note or row.kind],))
+    # In all: the arrays with a row per example, n (…), and the rest, a sum that can break.
+    kept = sp.expand(sp.Add(*(row.numbers for row in found if row.kind != "parameters")))
+    n = DIMS["n"]
+    per_example = kept.coeff(n)
+    total = (
+        f"{latex.doprint(n * per_example)} + {latex.doprint(sp.expand(kept - n * per_example))}"
+    )
+    total = words["memory_total"].replace("{total}", total)
+    if at is not None:
+        total += " " + words["memory_total_bytes"].replace("{bytes}", size(kept))
+    peaks, where = (), ""
+    if at is not None:
+        peaks = (
+            (words["memory_training_peak"], size(training_peak(model, arrays))),
+            (words["memory_prediction_peak"], size(prediction_peak(model))),
+        )
+        where = ", ".join(f"${sp.latex(d)} = {v}$" for d, v in values.items())
+        where += f" ({at.dtype}, {BYTES[at.dtype]} " + words["memory_bytes_each"] + ")"
+    return dict(rows=tuple(table), total=total, peaks=peaks, bytes=at is not None, at=where)
