@@ -240,14 +240,24 @@ def cmd_check(args) -> int:
         report = check_against_differences(target.model, module)
         failed |= not report.ok
         verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
+        hvp = report.worst_of("HV ")
         rows.append(
-            (str(target.path), ",".join(module.PARAMETERS), f"{report.worst:.2e}", verdict)
+            (
+                str(target.path),
+                ",".join(module.PARAMETERS),
+                f"{report.worst_of(''):.2e}",
+                "-" if hvp is None else f"{hvp:.2e}",
+                verdict,
+            )
         )
     if rows:
-        header = ("module", "parameters", "max rel. error", "verdict")
-        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(3)]
+        header = ("module", "parameters", "gradient error", "H·V error", "verdict")
+        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
         for row in (header, *rows):
-            print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
+            print(
+                f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  "
+                f"{row[3]:>{widths[3]}}  {row[4]}"
+            )
     print("check: failed" if failed else "check: ok")
     return 1 if failed else 0
 

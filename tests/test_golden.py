@@ -52,3 +52,21 @@ def test_check_reports_drift_with_a_diff_and_the_fix(tmp_path):
     assert row.endswith("FAILED (> 1e-06)")
     assert run("build", cwd=tmp_path).returncode == 0
     assert run("check", cwd=tmp_path).returncode == 0
+
+
+def test_check_validates_hvp_on_its_own_column(tmp_path):
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    shutil.copytree(ROOT / "generated", tmp_path / "generated")
+    module = tmp_path / "generated" / "tanh_softmax.py"
+    right = "rdZ = rdH * (1 - H**2) - 2 * (dH * H * rH)"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, "rdZ = rdH * (1 - H**2)"))
+    done = run("check", cwd=tmp_path)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert "gradient error  H·V error  verdict" in next(
+        li for li in lines if li.startswith("module")
+    )
+    row = next(li for li in lines if li.startswith("generated/tanh_softmax.py "))
+    gradient, hvp = (float(x) for x in row.split()[2:4])
+    assert gradient <= 1e-6 < hvp and row.endswith("FAILED (> 1e-06)")

@@ -127,6 +127,15 @@ class Report:
     def ok(self) -> bool:
         return self.worst <= TOLERANCE
 
+    def worst_of(self, prefix: str) -> float | None:
+        """The largest error of the gradients (prefix "") or of H V ("HV "); None if none."""
+        found = [
+            e
+            for k, e in self.errors.items()
+            if k.startswith(prefix) and " " not in k[len(prefix) :]
+        ]
+        return max(found) if found else None
+
 
 def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0) -> Report:
     """The module's gradients against central differences at one random point per batch size
