@@ -145,8 +145,8 @@ def hvp(params, X, Y, lam, V):
     φ″(t) = (1 - tanh(softplus(t))²) (2 + t (1 - σ(t)) - 2 t σ(t) tanh(softplus(t))) σ(t)
 
     Cost, counted from the statements:
-    hvp: 11 matrix products, h n (3 d + 8 q) multiply-adds (forward included);
-    loss_and_grad: 5 matrix products, h n (2 d + 3 q) multiply-adds;
+    hvp: 11 matrix products, n (3 d h + 8 h q) multiply-adds (forward included);
+    loss_and_grad: 5 matrix products, n (2 d h + 3 h q) multiply-adds;
     so hvp costs 3/2 ≈ 1.50 to 8/3 ≈ 2.67 times the gradient, depending on sizes.
     """
     _sizes(params, X, Y, V)

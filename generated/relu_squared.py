@@ -134,8 +134,8 @@ def hvp(params, X, Y, lam, V):
     φ″(t) = 0
 
     Cost, counted from the statements:
-    hvp: 10 matrix products, h n (3 d + 7 q) multiply-adds (forward included);
-    loss_and_grad: 5 matrix products, h n (2 d + 3 q) multiply-adds;
+    hvp: 10 matrix products, n (3 d h + 7 h q) multiply-adds (forward included);
+    loss_and_grad: 5 matrix products, n (2 d h + 3 h q) multiply-adds;
     so hvp costs 3/2 ≈ 1.50 to 7/3 ≈ 2.33 times the gradient, depending on sizes.
     """
     _sizes(params, X, Y, V)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import sympy as sp
 
@@ -42,12 +43,12 @@ class Activation:
     def fn(self) -> sp.Lambda:
         return sp.Lambda(t, self.formula)
 
-    @property
+    @cached_property
     def derivative(self) -> sp.Lambda:
         """φ′ as a function of t."""
         return sp.Lambda(t, _at_kinks(sp.diff(self.formula, t)))
 
-    @property
+    @cached_property
     def second_derivative(self) -> sp.Lambda:
         """φ″ as a function of t (0 away from the kinks of a piecewise-linear φ)."""
         return derivative(self.derivative)

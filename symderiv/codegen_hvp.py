@@ -91,31 +91,44 @@ class Products:
     @property
     def factored(self) -> sp.Expr:
         """The multiply-adds with the batch size taken out: n (3 d h + 8 h q)."""
-        return sp.factor_terms(self.multiply_adds)
+        n = DIMS["n"]
+        terms = sp.Add.make_args(self.multiply_adds)
+        if not all(t.has(n) for t in terms):
+            return self.multiply_adds
+        return sp.Mul(n, sp.Add(*(t / n for t in terms)), evaluate=False)
 
     def ratio_range(self, other) -> tuple:
         """(least, greatest) of self/other over all sizes: the extremes of the ratios of the
         two polynomials' coefficients, monomial by monomial."""
-        sizes = sorted(self.multiply_adds.free_symbols, key=_key)
-        mine, theirs = sp.Poly(self.multiply_adds, *sizes), sp.Poly(other.multiply_adds, *sizes)
-        if set(mine.monoms()) != set(theirs.monoms()):
+        mine, theirs = _coefficients(self.multiply_adds), _coefficients(other.multiply_adds)
+        if set(mine) != set(theirs):
             raise ValueError("the two costs do not have the same terms")
-        ratios = [mine.coeff_monomial(m) / c for m, c in zip(theirs.monoms(), theirs.coeffs())]
+        ratios = [mine[m] / theirs[m] for m in theirs]
         return min(ratios), max(ratios)
+
+
+def _coefficients(polynomial) -> dict:
+    """{monomial: its coefficient} of an expanded polynomial with integer coefficients."""
+    found = {}
+    for term in sp.Add.make_args(polynomial):
+        coeff, monomial = term.as_coeff_Mul()
+        found[monomial] = found.get(monomial, 0) + coeff
+    return found
 
 
 def products(statements) -> Products:
     """The matrix products in the statements' code (each @), with their multiply-adds:
     (a × b)(b × c) over a batch of n examples costs n·a·b·c."""
-    count, work = 0, sp.Integer(0)
+    found = []
     for s in statements:
-        found = _matmuls(s.expr) if s.expr is not None else []
-        if len(found) != s.code.count("@"):
-            raise AssertionError(f"{s.target}: {len(found)} products, but the code has {s.code}")
-        for a, b, c in found:
-            count += 1
-            work += DIMS["n"] * a * b * c
-    return Products(count, sp.expand(work))
+        products = _matmuls(s.expr) if s.expr is not None else []
+        if len(products) != s.code.count("@"):
+            raise AssertionError(
+                f"{s.target}: {len(products)} products, but the code has {s.code}"
+            )
+        found += products
+    work = sp.Add(*(DIMS["n"] * a * b * c for a, b, c in found))  # one sum: linear in its terms
+    return Products(len(found), sp.expand(work))
 
 
 def _matmuls(expr) -> list:
