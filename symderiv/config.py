@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .codegen import concrete_or_exit
 from .errors import UsageError
@@ -71,9 +71,10 @@ def load_targets(path: Path) -> list[Target]:
         if key not in known:
             raise UsageError(f"{where}: unknown key {key!r}{_suggest(key, known)}")
     out_dir = data.get("output-dir", "generated")
-    if not isinstance(out_dir, str) or not out_dir:
+    if not _inside_project(out_dir):
         raise UsageError(
-            f"{where}: output-dir = {out_dir!r} is not allowed; expected a folder name"
+            f"{where}: output-dir = {out_dir!r} is not allowed; expected a folder inside the "
+            "project, as a relative path such as 'generated' (no '..', not absolute)"
         )
     models = data.get("models")
     if not isinstance(models, list) or not models or not all(isinstance(m, dict) for m in models):
@@ -109,3 +110,11 @@ def load_targets(path: Path) -> list[Target]:
                 Target(model, kind, path.parent / out_dir / (model.name + KINDS[kind][0]))
             )
     return targets
+
+
+def _inside_project(folder) -> bool:
+    """Whether `folder` names a folder below the config's own: relative, without '..'."""
+    if not isinstance(folder, str) or not folder.strip() or "\0" in folder:
+        return False
+    parts = PurePosixPath(folder.replace("\\", "/")).parts
+    return not PurePosixPath(folder).is_absolute() and ".." not in parts and ":" not in folder

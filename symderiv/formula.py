@@ -9,7 +9,9 @@ message naming it. Sizes are bounded so that no formula can take unbounded time 
 from __future__ import annotations
 
 import ast
+import math
 
+import numpy as np
 import sympy as sp
 
 from .errors import UsageError
@@ -45,7 +47,37 @@ def parse_formula(text: str) -> sp.Expr:
     expr = _convert(tree.body, text)
     if not expr.has(t):
         raise UsageError("the formula does not depend on t")
+    _check_defined(expr)
     return expr
+
+
+# A pre-activation can be any real number: φ and φ′ must be finite and real at every probe,
+# −6 to 6 in steps of ¼ (0 and the usual kinks among them).
+PROBES = np.arange(-24, 25) / 4
+_NUMPY = {
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "softplus": lambda x: np.logaddexp(0, x),
+    "erf": np.vectorize(math.erf, otypes=[float]),
+}
+
+
+def _check_defined(expr) -> None:
+    """Refuse a formula that, or whose derivative, is not a finite real number at some probe:
+    1/t and log(t) at 0, sqrt(t) below 0, exp(exp(exp(t))) where it overflows."""
+    for what, f in (("the formula", expr), ("its derivative", sp.diff(expr, t))):
+        if f.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise UsageError(f"{what} is not defined: it divides by zero")
+        with np.errstate(all="ignore"):
+            values = np.broadcast_to(
+                np.asarray(sp.lambdify(t, f, modules=[_NUMPY, "numpy"])(PROBES)), PROBES.shape
+            )
+        bad = ~np.isfinite(values) | (np.imag(values) != 0)
+        if bad.any():
+            at = PROBES[bad.argmax()]
+            raise UsageError(
+                f"{what} is not a finite real number at t = {at:g}; an activation must be "
+                "defined, with its derivative, for every real input"
+            )
 
 
 _BINARY = {

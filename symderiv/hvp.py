@@ -18,7 +18,7 @@ from .errors import UsageError
 from .exprs import Elementwise
 from .ops import apply
 from .scalar import t
-from .tangent import tangent
+from .tangent import tangent, tidy
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _line(var, role, source, known, slopes, rewrite):
     if expr is None:
         name = f"R{{{var.name}}}" if role == "tangent" else f"R{{∂J/∂{var.name}}}"
         raise NotImplementedError(f"{name} is zero for every direction")
-    return TangentLine(var, role, source, expr.xreplace(rewrite))
+    return TangentLine(var, role, source, tidy(expr.xreplace(rewrite)))
 
 
 def slope_names(tape) -> dict:

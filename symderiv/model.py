@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import keyword
+import sys
 from dataclasses import dataclass, fields
 
 from .activations import CHOICES, activation
@@ -107,6 +108,12 @@ class Model:
             raise bad("name", "a Python identifier such as 'seed' or 'mlp_relu'")
         if keyword.iskeyword(self.name):
             raise bad("name", "an identifier that is not a Python keyword")
+        if self.name in SHADOWED:
+            raise bad(
+                "name",
+                "a name that is not a module's: the generated file would hide that module "
+                "from code beside it",
+            )
         allowed = f"one of {', '.join(CHOICES)}, or a formula in t such as 't*tanh(softplus(t))'"
         for i, layer in enumerate(self.stack[0] if isinstance(self.hidden, int) else ()):
             try:
@@ -134,6 +141,11 @@ class Model:
             raise bad("hidden", f"a whole number of hidden layers from 1 to {MAX_HIDDEN}")
         if self.reduction not in REDUCTIONS:
             raise bad("reduction", "one of " + ", ".join(REDUCTIONS))
+
+
+# Names a generated module must not take: the file name.py would hide the module of that
+# name (the standard library's, NumPy, symderiv) from any script in the same folder.
+SHADOWED = frozenset(sys.stdlib_module_names) | {"numpy", "np", "symderiv", "sympy", "jinja2"}
 
 
 def _layers(value, source) -> tuple:

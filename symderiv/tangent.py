@@ -64,8 +64,8 @@ def _matmul(factors):
 
 
 def _hadamard(factors):
-    """c (f₁ ⊙ f₂ ⊙ ⋯), flat: a factor that is itself a ⊙ product gives its factors, and
-    numeric coefficients (of a product, or of an elementwise −2y) come out in front."""
+    """f₁ ⊙ f₂ ⊙ ⋯, flat: a factor that is itself a ⊙ product gives its factors, and the
+    numeric coefficients of products come out in front."""
     coeff, flat = sp.Integer(1), []
     pending = list(factors)
     while pending:
@@ -76,15 +76,32 @@ def _hadamard(factors):
             c, rest = f.as_coeff_matrices()
             coeff *= c
             pending.insert(0, _matmul(rest))
-        elif isinstance(f, Elementwise) and f.fn.expr.as_coeff_Mul()[0] != 1:
-            c, body = f.fn.expr.as_coeff_Mul()
-            coeff *= c
-            pending.insert(0, Elementwise(sp.Lambda(f.fn.variables, body), f.arg))
-        elif isinstance(f, Elementwise) and f.fn.expr == f.fn.variables[0]:
-            flat.append(f.arg)
         else:
             flat.append(f)
     return scaled(coeff, flat[0] if len(flat) == 1 else sp.HadamardProduct(*flat))
+
+
+def tidy(expr):
+    """`expr` with the numeric coefficient of each elementwise factor of a ⊙ product written
+    in front (∂J/∂h ⊙ (−2 h) ⊙ R{h} → −2 (∂J/∂h ⊙ h ⊙ R{h})) and identities dropped. Done
+    last, once every substitution that looks for an elementwise function has matched."""
+
+    def pull(product):
+        coeff, kept = sp.Integer(1), []
+        for f in product.args:
+            if isinstance(f, Elementwise):
+                c, body = f.fn.expr.as_coeff_Mul()
+                coeff *= c
+                if body == 1:
+                    continue  # a constant factor, now in front
+                if body == f.fn.variables[0]:
+                    f = f.arg
+                elif c != 1:
+                    f = Elementwise(sp.Lambda(f.fn.variables, body), f.arg)
+            kept.append(f)
+        return _hadamard([scaled(coeff, _hadamard(kept))])
+
+    return expr.replace(lambda e: isinstance(e, sp.HadamardProduct), pull)
 
 
 def _product_rule(factors, known, slopes, build):

@@ -36,6 +36,25 @@ BAD_FLAGS = [
     (["latex", "--activation", "2*x"], "the name 'x' is not allowed"),
     (["latex", "--activation", "3"], "does not depend on t"),
     (["latex", "--activation", "max(t, t)"], "max(t, c) with a number c is"),
+    # not defined, or not differentiable, somewhere on the real line
+    (["latex", "--activation", "t/0"], "the formula is not defined: it divides by zero"),
+    (["latex", "--activation", "1/t"], "the formula is not a finite real number at t = 0;"),
+    (["latex", "--activation", "log(t)"], "the formula is not a finite real number at t = -6;"),
+    (["latex", "--activation", "sqrt(t)"], "the formula is not a finite real number at t = -6"),
+    (
+        ["latex", "--activation", "sqrt(abs(t))"],
+        "its derivative is not a finite real number at t = 0;",
+    ),
+    (
+        ["latex", "--activation", "exp(exp(exp(t)))"],
+        "the formula is not a finite real number at t = 2;",
+    ),
+    # unbounded size: deep nesting, long formulas
+    (["latex", "--activation=" + "(" * 300 + "t" + ")" * 300], "is longer than 200 characters"),
+    (["latex", "--activation=" + "-" * 150 + "t"], "a formula has at most 100 parts"),
+    (["latex", "--activation=" + "exp(" * 30 + "t" + ")" * 30], "is not a finite real number at"),
+    (["latex", "--activation", "t**(1/0)"], "the exponent '1 / 0'"),
+    (["latex", "--activation", "t\x07"], "not a valid formula"),
     (
         ["latex", "--activation", "leaky_relu(abc)"],
         "--activation 'leaky_relu(abc)' is not allowed",
@@ -46,6 +65,10 @@ BAD_FLAGS = [
         ["latex", "--name", "class"],
         "--name 'class' is not allowed; expected an identifier that is not a Python keyword",
     ),
+    (["latex", "--name", "numpy"], "--name 'numpy' is not allowed; expected a name that is not"),
+    (["latex", "--name", "math"], "--name 'math' is not allowed; expected a name that is not"),
+    (["latex", "--name", "a$b"], "--name 'a$b' is not allowed; expected a Python identifier"),
+    (["latex", "--name", "../evil"], "--name '../evil' is not allowed"),
     (["latex", "--lang", "de"], "--lang 'de' is not allowed; expected one of en, fr"),
     (
         ["codegen"],
@@ -159,6 +182,22 @@ BAD_CONFIG = [
     (
         '[[tool.symderiv.models]]\nname = "a"\nloss = "hinge"\n',
         "models[0]: loss = 'hinge' is not allowed",
+    ),
+    # outputs stay inside the project
+    *(
+        (
+            f'[tool.symderiv]\noutput-dir = "{folder}"\n[[tool.symderiv.models]]\nname = "a"\n',
+            f"output-dir = '{folder}' is not allowed; expected a folder inside the project",
+        )
+        for folder in ("/tmp", "../outside", "a/../../b", "", "C:/x")
+    ),
+    (
+        '[tool.symderiv]\noutput-dir = 5\n[[tool.symderiv.models]]\nname = "a"\n',
+        "output-dir = 5 is not allowed",
+    ),
+    (
+        '[[tool.symderiv.models]]\nname = "random"\n',
+        "models[0]: name = 'random' is not allowed; expected a name that is not a module's",
     ),
 ]
 
