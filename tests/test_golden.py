@@ -1,6 +1,7 @@
 """generated/ is up to date, outputs are deterministic, and check catches drift."""
 
 import shutil
+import tomllib
 
 from helpers import ROOT, run
 
@@ -22,6 +23,31 @@ def test_build_is_byte_identical_across_runs_and_hash_seeds(tmp_path):
         outputs.append({p.name: p.read_bytes() for p in sorted((project / "generated").iterdir())})
     assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0] == {p.name: p.read_bytes() for p in sorted((ROOT / "generated").iterdir())}
+
+
+def test_the_order_of_models_in_the_config_changes_no_output(tmp_path):
+    """Each model's files depend on that model alone: the repository's config, and the same
+    models listed backwards, give the same bytes."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["symderiv"]
+    backwards = tmp_path / "symderiv.toml"
+    lines = ['output-dir = "generated"']
+    for model in reversed(config["models"]):
+        lines.append("[[models]]")
+        lines += [f"{key} = {_toml(value)}" for key, value in model.items()]
+    backwards.write_text("\n".join(lines) + "\n")
+    done = run("build", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    built = {p.name: p.read_bytes() for p in sorted((tmp_path / "generated").iterdir())}
+    assert built == {p.name: p.read_bytes() for p in sorted((ROOT / "generated").iterdir())}
+    assert done.stdout.splitlines()[0].startswith("wrote generated/mish_multilabel.")
+
+
+def _toml(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 def test_outputs_hold_no_paths_dates_or_versions():
