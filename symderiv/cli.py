@@ -38,12 +38,11 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--name", help="the model's name (default mlp)")
 
 
+MODEL_KEYS = ("activation", "loss", "bias", "hidden", "name", "reduction")
+
+
 def model_from(args) -> Model:
-    given = {
-        k: getattr(args, k)
-        for k in ("activation", "loss", "bias", "hidden", "name", "reduction")
-        if getattr(args, k) is not None
-    }
+    given = {k: getattr(args, k) for k in MODEL_KEYS if getattr(args, k) is not None}
     if args.no_weight_decay:
         given["weight_decay"] = False
     if args.spec:
@@ -103,6 +102,14 @@ def parser() -> Parser:
     ):
         c = sub.add_parser(name, help=text)
         c.add_argument("--config", metavar="FILE", help="pyproject.toml or symderiv.toml")
+    check = sub.choices["check"]
+    check.add_argument(
+        "--validate",
+        metavar="FILE",
+        help="instead of the config: check FILE's loss_and_grad (any module with PARAMETERS "
+        "and loss_and_grad) against the derivation of MODEL",
+    )
+    _model_flags(check)
     return p
 
 
@@ -210,6 +217,12 @@ def cmd_build(args) -> int:
 def cmd_check(args) -> int:
     from .validation.numeric import TOLERANCE, check_against_differences, load_file
 
+    if args.validate is not None:
+        if args.config is not None:
+            raise UsageError("--validate checks one file against a model; drop --config")
+        return validate_file(args)
+    if args.spec or any(getattr(args, k) is not None for k in MODEL_KEYS) or args.no_weight_decay:
+        raise UsageError("model flags go with --validate FILE; check alone reads the config")
     config = find_config(args.config)
     fix = FIX if args.config is None else f"{FIX} --config {args.config}"
     failed = False
@@ -260,6 +273,54 @@ def cmd_check(args) -> int:
             )
     print("check: failed" if failed else "check: ok")
     return 1 if failed else 0
+
+
+def validate_file(args) -> int:
+    """check --validate FILE: FILE's J and gradients against the derivation of the model."""
+    from .codegen import concrete_or_exit
+    from .validation.diagnose import MismatchError, validate
+    from .validation.numeric import load_file
+
+    model = model_from(args)
+    concrete_or_exit(model)
+    path = Path(args.validate)
+    if not path.is_file():
+        raise UsageError(f"--validate {args.validate}: no such file")
+    try:
+        module = load_file(path)
+    except Exception as error:  # someone else's module: say why it does not load
+        first = f"{type(error).__name__}: {error}".splitlines()[0]
+        raise UsageError(f"--validate {args.validate}: cannot be imported: {first}") from None
+    missing = [n for n in ("PARAMETERS", "loss_and_grad") if not hasattr(module, n)]
+    if missing:
+        raise UsageError(
+            f"--validate {args.validate}: has no {' and no '.join(missing)} (a module to "
+            "validate defines PARAMETERS and loss_and_grad(params, X, Y, lam))"
+        )
+    print(f"{path} against {model_summary(model)}")
+    try:
+        findings = validate(model, module)
+    except MismatchError as error:
+        print(f"{path}: {error}")
+        print("check: failed")
+        return 1
+    width = max(len(f.name) for f in findings)
+    for f in findings:
+        print(
+            f"  {f.name:<{width}}  {'ok' if f.ok else 'WRONG':<5}  {f.error:.2e}  {f.explanation}".rstrip()
+        )
+        if not f.ok and f.expected:
+            print(f"  {'':<{width}}  {'':<5}  {'':<8}  expected {f.expected}")
+    failed = not all(f.ok for f in findings)
+    print("check: failed" if failed else "check: ok")
+    return 1 if failed else 0
+
+
+def model_summary(model) -> str:
+    from .codegen import summary
+
+    text = summary(model).rstrip(".")
+    return text[0].lower() + text[1:]
 
 
 COMMANDS = {

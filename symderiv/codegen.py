@@ -64,6 +64,7 @@ class ModuleSpec:
     hvp_slopes: tuple  # φ′(t) = …, φ″(t) = …, for its docstring
     cost: tuple  # lines comparing hvp's matrix products with the gradient's
     products: tuple  # (the gradient's, hvp's) codegen_hvp.Products, forward included in both
+    stored: dict  # ("logsumexp", o) → the name of the array forward keeps for it
 
 
 def concrete_or_exit(model) -> None:
@@ -102,7 +103,7 @@ def module_spec(model) -> ModuleSpec:
     costs = (products((*forward, *backward)), products((*forward, *hvp.statements)))
     return ModuleSpec(
         name=model.name,
-        summary=_summary(model),
+        summary=summary(model),
         parameters=tuple((p.name, py_tuple(str(d) for d in p.code_shape)) for p in params),
         parameter_names=py_tuple(p.name for p in params),
         sizes=py_tuple(str(d) for d in (DIMS["d"], *hidden_dims(model.depth), DIMS["q"])),
@@ -123,6 +124,7 @@ def module_spec(model) -> ModuleSpec:
         hvp_slopes=slope_formulas(tape, text),
         cost=cost_lines(*costs, text),
         products=costs,
+        stored=stored,
     )
 
 
@@ -245,7 +247,8 @@ def _derivatives_from_outputs(tape) -> dict:
     return swap
 
 
-def _summary(model) -> str:
+def summary(model) -> str:
+    """One sentence saying what the network is."""
     hidden, output_bias = model.stack
     layers = ", ".join(
         f"{layer.activation}{' with a bias' if layer.bias else ''}" for layer in hidden
