@@ -8,6 +8,10 @@ A batch X has one example per row, shape (n, d); targets Y have shape (n, q). Pa
 the math's shapes: a weight W has shape (out, in) and a bias has shape (out,). Each statement's
 comment gives its equation for one example in column vectors, as in the derivation; over a
 batch, products such as ∂J/∂o hᵀ sum over the examples.
+
+The computation stays in the inputs' dtype: float32 arrays (and a Python float lam) give
+float32 gradients. Inputs are never modified. NaN or inf in X, Y, lam or the parameters is not
+checked for: it propagates into J and the gradients.
 """
 
 import numpy as np

@@ -68,7 +68,11 @@ class Activation:
                     for _, c in node.args
                     if isinstance(c, sp.core.relational.Relational)
                 ]
-        points = {float(p) for place in places for p in sp.solve(place, t) if p.is_real}
+        points = set()
+        for place in places:
+            # max and min inside a kink's equation (min(max(t, 1), 2)) become pieces first
+            roots = sp.solve(place.rewrite(sp.Piecewise), t)
+            points |= {float(p) for p in roots if p.is_real}
         return tuple(sorted(points))
 
     @property

@@ -250,7 +250,7 @@ def cmd_check(args) -> int:
         if target.kind != "py" or not target.path.is_file():
             continue
         module = load_file(target.path)
-        report = check_against_differences(target.model, module)
+        report = check_against_differences(target.model, module, batches=(1, 5, 17))
         failed |= not report.ok
         verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
         hvp = report.worst_of("HV ")

@@ -65,6 +65,8 @@ def _check_defined(expr) -> None:
     """Refuse a formula that, or whose derivative, is not a finite real number at some probe:
     1/t and log(t) at 0, sqrt(t) below 0, exp(exp(exp(t))) where it overflows."""
     for what, f in (("the formula", expr), ("its derivative", sp.diff(expr, t))):
+        if f.has(sp.Derivative, sp.Subs):
+            raise UsageError(f"{what} cannot be written in closed form: {f}")
         if f.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise UsageError(f"{what} is not defined: it divides by zero")
         with np.errstate(all="ignore"):

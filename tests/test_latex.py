@@ -136,3 +136,15 @@ def test_second_derivative_section_refuses_what_it_cannot_write(tmp_path, flags,
     done = run("latex", "--hvp", *flags, "-o", out)
     assert done.returncode == 2 and done.stderr.startswith(f"symderiv: error: {message}")
     assert len(done.stderr.splitlines()) == 1 and not out.exists()
+
+
+def test_a_name_with_underscores_compiles(tmp_path):
+    """A name is an identifier, so the only LaTeX-special character it can hold is _; the name
+    never reaches the LaTeX, and the document compiles."""
+    doc = tmp_path / "my_net_2.tex"
+    done = run(
+        "latex", "--name", "my_net_2", "--activation", "relu", "--loss", "squared", "-o", doc
+    )
+    assert done.returncode == 0, done.stderr
+    assert "my_net" not in doc.read_text()
+    compile_tex(doc)

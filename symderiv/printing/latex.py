@@ -74,11 +74,15 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         return self._scaled(*expr.as_coeff_matrices())
 
     def _print_Mul(self, expr):
-        # A scalar coefficient (numbers and symbols such as λ) in front of other factors.
+        # A scalar coefficient (numbers such as 4/π, symbols such as λ) in front of the rest.
+        if not isinstance(expr, sp.Mul):  # SymPy's _print_Pow sends 1/π here
+            return super()._print_Mul(expr)
         coeff, rest = expr.as_coeff_mul()
 
         def scalar(f):
-            return f.is_Symbol or (f.is_Pow and f.base.is_Symbol and f.exp.is_number)
+            return (
+                f.is_Symbol or f.is_number or (f.is_Pow and f.base.is_Symbol and f.exp.is_number)
+            )
 
         others = [f for f in rest if not scalar(f)]
         if not others:

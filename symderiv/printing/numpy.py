@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..exprs import FrobeniusSq, is_compound
+from ..exprs import Elementwise, FrobeniusSq, is_compound
 from ..naming import LAMBDA
 from .common import DerivationPrinting
 
@@ -29,6 +29,13 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         self._use_names(variables, extra)
         self._stored = stored if stored is not None else {}
         self.helpers = set()  # helper functions the printed code calls (erf, logsumexp)
+
+    def _print(self, expr, **kwargs):
+        # An irrational constant (√2, π) as a Python float: NumPy's own scalars, such as
+        # np.sqrt(2), would turn float32 arrays into float64 ones.
+        if isinstance(expr, sp.Expr) and expr.is_number and expr.is_real and not expr.is_Rational:
+            return repr(float(expr))
+        return super()._print(expr, **kwargs)
 
     def _module_format(self, fqn, register=True):
         return super()._module_format(fqn, register).replace("numpy.", "np.", 1)
@@ -106,7 +113,16 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return self._flipped(expr.arg)
 
     def _print_HadamardProduct(self, expr):
-        return " * ".join(self._operand(a) for a in expr.args)
+        return " * ".join(self._factor_of_product(a) for a in expr.args)
+
+    def _factor_of_product(self, arg):
+        """A factor of ⊙; a step 1(z > 0) is the boolean (Z > 0), which a product of
+        arrays takes as 0 and 1 in the other factor's dtype."""
+        if isinstance(arg, Elementwise) and isinstance(arg.fn.expr, sp.Heaviside):
+            (inside, *_) = arg.fn.expr.args
+            if inside == arg.fn.variables[0]:
+                return f"({self._print(arg.arg)} > 0)"
+        return self._operand(arg)
 
     def _print_Softmax(self, expr):
         if ("softmax", expr.arg) in self._stored:
@@ -159,6 +175,13 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return self._join_terms([self._print(t) for t in expr.args])
 
     def _print_Mul(self, expr):
+        numbers = [a for a in expr.args if a.is_number]
+        if any(not a.is_Rational for a in numbers):
+            # √2/√π (A + …): the numbers as one Python float in front, 0.797… * (A + …)
+            rest = sp.Mul(*(a for a in expr.args if not a.is_number))
+            value = float(sp.Mul(*numbers))
+            text = self.parenthesize(rest, PRECEDENCE["Mul"])
+            return f"-{-value!r} * {text}" if value < 0 else f"{value!r} * {text}"
         num, den = sp.fraction(expr, exact=True)
         if den != 1:
             top = self.parenthesize(num, PRECEDENCE["Mul"], strict=True)
@@ -193,7 +216,8 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return repr(float(expr)) if expr.q in (2, 4, 8) else f"{expr.p} / {expr.q}"
 
     def _print_Heaviside(self, expr):
-        return f"({self._print(expr.args[0])} > 0)"
+        # 0 at 0 (ReLU′(0) = 0), in the argument's dtype; a boolean could not be negated.
+        return f"np.heaviside({self._print(expr.args[0])}, 0)"
 
     def _print_Max(self, expr):
         return self._extremum("np.maximum", expr)
@@ -222,9 +246,13 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         def branch(value, clamp):
             return self._print(value.subs(x, clamp(x, c)) if value.has(sp.exp, sp.log) else value)
 
-        return (
+        where = (
             f"np.where({self._print(cond)}, {branch(then, sp.Max)}, {branch(otherwise, sp.Min)})"
         )
+        if then.is_number and otherwise.is_number:
+            # Two numbers make a float64 array; the computation stays in the input's dtype.
+            where += f".astype({self._print(x)}.dtype)"
+        return where
 
     def _print_StrictGreaterThan(self, expr):
         return f"{self._print(expr.lhs)} > {self._print(expr.rhs)}"
