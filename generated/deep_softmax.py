@@ -237,6 +237,11 @@ def hvp(params, X, Y, lam, V):
     """
     _sizes(params, X, Y, V)
     _, cache = forward(params, X, Y, lam)
+    return _hvp(params, cache, lam, V)
+
+
+def _hvp(params, cache, lam, V):
+    """hvp from what forward kept (hessian runs forward once for all its columns)."""
     W2 = params["W2"]
     W3 = params["W3"]
     W4 = params["W4"]
@@ -249,6 +254,7 @@ def hvp(params, X, Y, lam, V):
     vW4 = V["W4"]
     vb4 = V["b4"]
     n = cache["n"]
+    X = cache["X"]
     Z1 = cache["Z1"]
     H1 = cache["H1"]
     Z2 = cache["Z2"]
@@ -256,6 +262,7 @@ def hvp(params, X, Y, lam, V):
     Z3 = cache["Z3"]
     H3 = cache["H3"]
     O = cache["O"]
+    Y = cache["Y"]
     LSE = cache["LSE"]
     P = np.exp(O - LSE[:, None])  # p = softmax(o)
     rZ1 = X @ vW1.T + vb1  # R{z1} = V_W1 x + V_b1
@@ -305,7 +312,8 @@ HESSIAN_MAX_BYTES = 2**28
 
 def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
     """The Hessian of J as a dense (P, P) array, parameters flattened in PARAMETERS order (each
-    in row-major order); column k is hvp along the k-th unit vector. For small models: a
+    in row-major order); column k is hvp along the k-th unit vector, all from one forward
+    pass. For small models: a
     Hessian larger than max_bytes is refused, with the size it would need."""
     _sizes(params, X, Y)
     sizes = [np.size(params[name]) for name in PARAMETERS]
@@ -318,6 +326,7 @@ def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
             f"({needed / 2**30:,.1f} GiB), over max_bytes = {max_bytes:,}; use hvp, or raise "
             "max_bytes"
         )
+    _, cache = forward(params, X, Y, lam)
     ends = np.cumsum(sizes)
     H = np.empty((P, P), dtype=dtype)
     unit = np.zeros(P, dtype=dtype)
@@ -327,7 +336,7 @@ def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
         V = {
             name: piece.reshape(np.shape(params[name])) for name, piece in zip(PARAMETERS, pieces)
         }
-        HV = hvp(params, X, Y, lam, V)
+        HV = _hvp(params, cache, lam, V)
         H[:, k] = np.concatenate([np.ravel(HV[name]) for name in PARAMETERS])
         unit[k] = 0
     return H

@@ -154,13 +154,20 @@ def hvp(params, X, Y, lam, V):
     """
     _sizes(params, X, Y, V)
     _, cache = forward(params, X, Y, lam)
+    return _hvp(params, cache, lam, V)
+
+
+def _hvp(params, cache, lam, V):
+    """hvp from what forward kept (hessian runs forward once for all its columns)."""
     W2 = params["W2"]
     vW1 = V["W1"]
     vb1 = V["b1"]
     vW2 = V["W2"]
     n = cache["n"]
+    X = cache["X"]
     H = cache["H"]
     O = cache["O"]
+    Y = cache["Y"]
     LSE = cache["LSE"]
     P = np.exp(O - LSE[:, None])  # p = softmax(o)
     rZ = X @ vW1.T + vb1  # R{z} = V_W1 x + V_b1
@@ -188,7 +195,8 @@ HESSIAN_MAX_BYTES = 2**28
 
 def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
     """The Hessian of J as a dense (P, P) array, parameters flattened in PARAMETERS order (each
-    in row-major order); column k is hvp along the k-th unit vector. For small models: a
+    in row-major order); column k is hvp along the k-th unit vector, all from one forward
+    pass. For small models: a
     Hessian larger than max_bytes is refused, with the size it would need."""
     _sizes(params, X, Y)
     sizes = [np.size(params[name]) for name in PARAMETERS]
@@ -201,6 +209,7 @@ def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
             f"({needed / 2**30:,.1f} GiB), over max_bytes = {max_bytes:,}; use hvp, or raise "
             "max_bytes"
         )
+    _, cache = forward(params, X, Y, lam)
     ends = np.cumsum(sizes)
     H = np.empty((P, P), dtype=dtype)
     unit = np.zeros(P, dtype=dtype)
@@ -210,7 +219,7 @@ def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
         V = {
             name: piece.reshape(np.shape(params[name])) for name, piece in zip(PARAMETERS, pieces)
         }
-        HV = hvp(params, X, Y, lam, V)
+        HV = _hvp(params, cache, lam, V)
         H[:, k] = np.concatenate([np.ravel(HV[name]) for name in PARAMETERS])
         unit[k] = 0
     return H

@@ -129,10 +129,8 @@ def module_spec(model) -> ModuleSpec:
 
 
 def _cached_reads(tape, reads, cache, stored) -> tuple:
-    """The cached arrays hvp reads, in cache order; every one must be in the cache (X and Y
-    are hvp's own arguments)."""
-    kept = ("hidden", "loss", "scalar")
-    wanted = {v.code for v in tape.variables if v.kind in kept and v.symbol in reads}
+    """The cached arrays hvp reads, in cache order; every one must be in the cache."""
+    wanted = {v.code for v in tape.variables if v.kind != "param" and v.symbol in reads}
     wanted |= set(stored.values())  # logsumexp, for softmax
     missing = wanted - set(cache)
     if missing:

@@ -112,7 +112,7 @@ def test_second_derivative_section(tmp_path, lang):
     code = run("codegen", *model).stdout
     forward, backward, hvp = (
         code.split(f"def {a}(")[1].split("\ndef ")[0].split('"""')[-1].count("@")
-        for a in ("forward", "backward", "hvp")
+        for a in ("forward", "backward", "_hvp")
     )
     assert f"{forward + hvp} " in text and f"{forward + backward}, $" in text
     log = compile_tex(doc)
