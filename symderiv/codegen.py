@@ -98,7 +98,8 @@ def module_spec(model) -> ModuleSpec:
     params = tape.parameters
     cache = tuple(v.code for v in tape.variables if v.kind != "param" and v.symbol in used)
     cache += tuple(dict.fromkeys(stored.values()))
-    hvp = hvp_code(derivation, _derivatives_from_outputs(tape), stored, text, Statement, sum_rows)
+    rewrite = _derivatives_from_outputs(tape)
+    hvp = hvp_code(derivation, rewrite, stored, backward, text, Statement, sum_rows)
     helpers |= hvp.helpers
     costs = (products((*forward, *backward)), products((*forward, *hvp.statements)))
     return ModuleSpec(

@@ -26,12 +26,13 @@ class HvpCode:
     helpers: frozenset
 
 
-def hvp_code(derivation, rewrite, stored, text, statement, sum_rows) -> HvpCode:
+def hvp_code(derivation, rewrite, stored, backward, text, statement, sum_rows) -> HvpCode:
     """The statements of hvp.
 
     `rewrite` is the substitution backward uses (φ′(z) → 1 − h²), `stored` the arrays forward
-    keeps besides the tape's variables, `statement(target, code, math, expr)` builds one
-    statement, `sum_rows(var, code, math)` sums a bias gradient over the examples.
+    keeps besides the tape's variables, `backward` backward's statements (hvp repeats those it
+    reads), `statement(target, code, math, expr)` builds one statement, `sum_rows(var, code,
+    math)` sums a bias gradient over the examples.
     """
     tape = derivation.tape
     code_lines = tangent_lines(derivation, rewrite)
@@ -41,18 +42,17 @@ def hvp_code(derivation, rewrite, stored, text, statement, sum_rows) -> HvpCode:
     for s in sorted({s for ln in code_lines for s in ln.expr.atoms(Softmax)}, key=_key):
         # p = softmax(o) is read several times, so it is computed once.
         code = BatchNumPyPrinter(tape.variables, stored).doprint(s)
-        statements.append(statement("P", code, f"p = {text.doprint(s)}", None))
+        statements.append(statement("P", code, f"p = {text.doprint(s)}", s))
         stored[("softmax", s.arg)] = "P"
     printer = BatchNumPyPrinter(tape.variables, stored)
-    adjoints = {a.var: a for a in derivation.adjoints}
+    adjoints = {s.target: s for s in backward}
     for shown, line in zip(tangent_lines(derivation, named), code_lines):
         var = line.var
         if line.role == "adjoint_tangent":
-            closed = adjoints[var].closed.xreplace(rewrite)
-            math = f"∂J/∂{var.name} = {text.doprint(adjoints[var].closed)}"
-            statements.append(
-                statement("d" + var.code, *sum_rows(var, printer.doprint(closed), math), closed)
-            )
+            # The adjoint itself, as backward computes it (now reading p where it was kept).
+            kept = adjoints["d" + var.code]
+            code, _ = sum_rows(var, printer.doprint(kept.expr), "")
+            statements.append(statement(kept.target, code, kept.math, kept.expr))
         math = f"{text.doprint(line.symbol)} = {text.doprint(shown.expr)}"
         code = printer.doprint(line.expr)
         if line.role == "adjoint_tangent":

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import UsageError
-from .memory import BYTES, items, prediction_peak, rows, training_peak
-from .naming import DIMS, hidden_dims
+from .memory import BYTES, items, prediction_peak, rows, size_values, training_peak
+from .naming import DIMS
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,7 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
         names["d" + v.code] = rf"$\partial J / \partial {v.latex_batch}$"
         if v.name == "o":
             names["LSE"] = rf"$\operatorname{{logsumexp}}\left({v.latex_batch}\right)$"
-    values = None
-    if at is not None:
-        dims = [DIMS["d"], *hidden_dims(model.depth), DIMS["q"]]
-        values = dict(zip(dims, at.sizes)) | {DIMS["n"]: at.n}
+    values = None if at is None else size_values(model, at.sizes, at.n)
 
     def size(numbers):
         return f"{int(numbers.subs(values)) * BYTES[at.dtype]:,}".replace(",", r"\,")

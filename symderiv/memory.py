@@ -156,11 +156,16 @@ def rows(model, arrays=None) -> list[Row]:
     return found
 
 
+def size_values(model, sizes, n: int) -> dict:
+    """{d: …, h: … (or h1, h2, …), q: …, n: …} for the widths `sizes` and the batch n."""
+    dims = [DIMS["d"], *hidden_dims(model.depth), DIMS["q"]]
+    return dict(zip(dims, sizes)) | {DIMS["n"]: n}
+
+
 def table(model, sizes, n: int, dtype: str) -> str:
     """The footprint of `model` as text: every array's formula and bytes at `sizes`, batch n."""
     bytes_per = BYTES[dtype]
-    dims = [DIMS["d"], *hidden_dims(model.depth), DIMS["q"]]
-    values = dict(zip(dims, sizes)) | {DIMS["n"]: n}
+    values = size_values(model, sizes, n)
     at = ", ".join(f"{d}={v}" for d, v in values.items())
 
     def row(name, numbers, note="", formula=None):

@@ -55,7 +55,7 @@ def tangent(expr, known: dict, slopes=None):
 
 
 def _constant(scalar, known):
-    if scalar.free_symbols & set(known):
+    if any(s in known for s in scalar.free_symbols):
         raise NotImplementedError(f"no tangent rule for the coefficient {scalar}")
 
 
