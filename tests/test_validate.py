@@ -120,6 +120,8 @@ def test_a_wrong_gradient_is_named_and_explained(tmp_path, change, wrong, says):
             ('PARAMETERS = ("W1", "b1", "W2")', 'PARAMETERS = ("W1", "W2")'),
             "PARAMETERS = ('W1', 'W2'), but the model has ('W1', 'b1', 'W2')",
         ),
+        (("return J, {", 'return "J", {'), "loss_and_grad returned str for J, not a number"),
+        (("return J, {", "return {"), "loss_and_grad must return (J, gradients)"),
     ],
 )
 def test_a_module_that_breaks_the_contract_fails(tmp_path, change, says):

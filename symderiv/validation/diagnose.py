@@ -52,8 +52,8 @@ def validate(model, module, sizes=None, batches=(1, 5, 17), seed=0) -> list[Find
         params, X, Y, lam = sample_point(model, reference, sizes, n, rng)
         J, grads = _call(module, params, X, Y, lam)
         J_ref, grads_ref = reference.loss_and_grad(params, X, Y, lam)
-        found = {"J": relative_error(np.asarray(J, float), np.asarray(J_ref))}
-        grads = {**grads, "J": J}
+        found = {"J": relative_error(np.asarray(J), np.asarray(J_ref))}
+        values = {"J": J, **grads}
         for name in reference.PARAMETERS:
             got = np.asarray(grads.get(name)) if name in grads else None
             if got is None or got.shape != grads_ref[name].shape:
@@ -65,7 +65,7 @@ def validate(model, module, sizes=None, batches=(1, 5, 17), seed=0) -> list[Find
         for name, error in found.items():
             if error > errors[name]:
                 errors[name] = error
-                worst_point[name] = (params, X, Y, lam, grads.get(name), n)
+                worst_point[name] = (params, X, Y, lam, values[name], n)
     closed = _closed_forms(model)
     findings = []
     for name in names:
@@ -90,13 +90,20 @@ class MismatchError(Exception):
 def _call(module, params, X, Y, lam):
     copies = {k: v.copy() for k, v in params.items()}
     try:
-        J, grads = module.loss_and_grad(copies, X.copy(), Y.copy(), lam)
+        result = module.loss_and_grad(copies, X.copy(), Y.copy(), lam)
     except Exception as error:  # the module is someone else's code: report, do not crash
         raise MismatchError(
             f"loss_and_grad raised {type(error).__name__}: {error}".splitlines()[0]
         ) from None
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise MismatchError("loss_and_grad must return (J, gradients)")
+    J, grads = result
     if not isinstance(grads, dict):
         raise MismatchError(f"loss_and_grad returned {type(grads).__name__} for the gradients")
+    try:
+        J = float(J)
+    except (TypeError, ValueError):
+        raise MismatchError(f"loss_and_grad returned {type(J).__name__} for J, not a number")
     return J, grads
 
 
@@ -107,7 +114,7 @@ def _objective(model) -> str:
 
 def _explain_J(model, reference, module, params, X, Y, lam, n) -> str:
     """Why their J differs: the weight decay missing or twice, or a sum for the mean."""
-    J = float(_call(module, params, X, Y, lam)[0])
+    J = _call(module, params, X, Y, lam)[0]
     J_ref = float(reference.loss_and_grad(params, X, Y, lam)[0])
     s = lam / 2 * sum(float(np.vdot(w, w)) for k, w in params.items() if k.startswith("W"))
     s = s if model.weight_decay else 0.0
