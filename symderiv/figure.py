@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import UsageError
-from .ops import OPS
+from .hvp import tangent_lines
+from .naming import symbol_names
+from .ops import OPS, apply
 from .render import render
 from .tape import Tape
 
@@ -90,10 +92,6 @@ def extended_graph_of(derivation) -> Graph:
     """The extended graph that computes H V: the forward variables, the adjoints, and R{·} of
     both, each an equation's result, with an edge from every quantity the equation reads (the
     loss, ℓ2 and J, which H V does not read, are left out). Four groups, one per role."""
-    from .hvp import tangent_lines
-    from .naming import symbol_names
-    from .ops import apply
-
     tape = derivation.tape
     names = symbol_names(tape.variables)
     equations = [
