@@ -21,11 +21,14 @@ import datetime
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
 from symderiv import Model, module_source
+from symderiv.memory import training_peak
+from symderiv.naming import DIMS, hidden_dims
 from symderiv.validation.numeric import load_source, relative_error
 
 SIZES = {  # d, h, q, n
@@ -234,7 +237,11 @@ def run_case(label, model, widths, n, dtype, lines):
     module = load_source(module_source(model), "bench")
     params, X, Y = data(module, widths, n, dtype)
     generated = lambda p, X, Y: module.loss_and_grad(p, X, Y, LAM)  # noqa: E731
-    peers = {"generated": generated}
+    workspace = module.make_workspace(widths, n, np.dtype(dtype))
+    peers = {
+        "generated": generated,
+        "  workspace": lambda p, X, Y: module.loss_and_grad(p, X, Y, LAM, workspace),
+    }
     missing = []
     for name, make in PEERS.items():
         try:
@@ -271,6 +278,39 @@ def run_case(label, model, widths, n, dtype, lines):
     print("\n".join(lines[-(len(peers) + len(missing) + 1) :]), flush=True)
 
 
+def peak_memory(model, widths, n, dtype, lines):
+    """The peak of one loss_and_grad call (tracemalloc: NumPy reports its arrays to it) against
+    the formula `symderiv memory` prints, and with a workspace, made beforehand."""
+    module = load_source(module_source(model), "bench")
+    params, X, Y = data(module, widths, n, dtype)
+    itemsize = np.dtype(dtype).itemsize
+    values = dict(zip((DIMS["d"], *hidden_dims(model.depth), DIMS["q"]), widths))
+    formula = itemsize * int(training_peak(model).subs(values | {DIMS["n"]: n}))
+    workspace = module.make_workspace(widths, n, np.dtype(dtype))
+    held = sum(a.nbytes for a in workspace.values())
+    peaks = []
+    for extra in ({}, {"workspace": workspace}):
+        tracemalloc.start()
+        try:
+            module.loss_and_grad(params, X, Y, LAM, **extra)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    label = f"{model.activation} {model.loss} {dtype} (d, h…, q = {widths}, n = {n})"
+    lines.append(
+        f"\npeak memory of one loss_and_grad call, {label}\n"
+        f"  without a workspace  {_mib(peaks[0])}, formula {_mib(formula)}:"
+        f" ×{peaks[0] / formula:.3f} of the formula\n"
+        f"  with a workspace     {_mib(peaks[1])} allocated in the call, besides the"
+        f" workspace's {_mib(held)}"
+    )
+    print(lines[-1], flush=True)
+
+
+def _mib(size) -> str:
+    return f"{size / 2**20:,.1f} MiB"
+
+
 def _us(seconds) -> str:
     return f"{seconds * 1e6:,.1f} µs"
 
@@ -297,6 +337,9 @@ def main(argv=None) -> int:
     print(lines[0])
     for case in cases(args.quick):
         run_case(*case, lines)
+    d, h, q, n = SIZES["medium" if args.quick else "large"]
+    for act, loss in (("relu", "squared"), ("tanh", "softmax_cross_entropy")):
+        peak_memory(Model(activation=act, loss=loss), (d, h, q), n, "float64", lines)
     if args.save:
         name = f"frameworks-{'quick-' if args.quick else ''}{today}.txt"
         out = Path(__file__).parent / "results" / name

@@ -28,6 +28,35 @@ SHAPES = {
     "b4": ("q",),
 }
 SIZES = ("d", "h1", "h2", "h3", "q")
+WORKSPACE = {  # what make_workspace makes: each array's shape
+    "Z1": ("n", "h1"),
+    "H1": ("n", "h1"),
+    "Z2": ("n", "h2"),
+    "H2": ("n", "h2"),
+    "Z3": ("n", "h3"),
+    "H3": ("n", "h3"),
+    "O": ("n", "q"),
+    "exp(O - max)": ("n", "q"),
+    "dO": ("n", "q"),
+    "dW4": ("q", "h3"),
+    "lam * W4": ("q", "h3"),
+    "dH3": ("n", "h3"),
+    "db4": ("q",),
+    "dZ3": ("n", "h3"),
+    "dW3": ("h3", "h2"),
+    "lam * W3": ("h3", "h2"),
+    "dH2": ("n", "h2"),
+    "db3": ("h3",),
+    "dZ2": ("n", "h2"),
+    "dW2": ("h2", "h1"),
+    "lam * W2": ("h2", "h1"),
+    "dH1": ("n", "h1"),
+    "db2": ("h2",),
+    "dZ1": ("n", "h1"),
+    "dW1": ("h1", "d"),
+    "lam * W1": ("h1", "d"),
+    "db1": ("h1",),
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -57,7 +86,7 @@ def predict(params, X):
     h3 = max(0, z3)
     o = W4 h3 + b4
     """
-    _sizes(params, X)
+    _batch_size(params, X)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -76,7 +105,7 @@ def predict(params, X):
     return A
 
 
-def forward(params, X, Y, lam):
+def forward(params, X, Y, lam, workspace=None):
     """The objective J (a float) and the cache that backward reads.
 
     z1 = W1 x + b1
@@ -89,8 +118,10 @@ def forward(params, X, Y, lam):
     L = -yᵀ log(softmax(o))
     s = λ (‖W1‖² + ‖W2‖² + ‖W3‖² + ‖W4‖²)/2
     J = (1/n) Σᵢ L_i + s
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
-    n = _sizes(params, X, Y)["n"]
+    n = _batch_size(params, X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -99,18 +130,27 @@ def forward(params, X, Y, lam):
     b3 = params["b3"]
     W4 = params["W4"]
     b4 = params["b4"]
-    Z1 = X @ W1.T + b1  # z1 = W1 x + b1
-    H1 = np.maximum(Z1, 0)  # h1 = max(0, z1)
-    Z2 = H1 @ W2.T + b2  # z2 = W2 h1 + b2
-    H2 = np.maximum(Z2, 0)  # h2 = max(0, z2)
-    Z3 = H2 @ W3.T + b3  # z3 = W3 h2 + b3
-    H3 = np.maximum(Z3, 0)  # h3 = max(0, z3)
-    O = H3 @ W4.T + b4  # o = W4 h3 + b4
-    LSE = _logsumexp(O)  # logsumexp(o)
-    L = LSE - np.sum(Y * O, axis=1)  # L = -yᵀ log(softmax(o))
+    workspace = _workspace(workspace, params, n, X)
+    # z1 = W1 x + b1
+    Z1 = np.matmul(X, W1.T, out=workspace.get("Z1"))
+    Z1 += b1
+    H1 = np.maximum(Z1, 0, out=workspace.get("H1"))  # h1 = max(0, z1)
+    # z2 = W2 h1 + b2
+    Z2 = np.matmul(H1, W2.T, out=workspace.get("Z2"))
+    Z2 += b2
+    H2 = np.maximum(Z2, 0, out=workspace.get("H2"))  # h2 = max(0, z2)
+    # z3 = W3 h2 + b3
+    Z3 = np.matmul(H2, W3.T, out=workspace.get("Z3"))
+    Z3 += b3
+    H3 = np.maximum(Z3, 0, out=workspace.get("H3"))  # h3 = max(0, z3)
+    # o = W4 h3 + b4
+    O = np.matmul(H3, W4.T, out=workspace.get("O"))
+    O += b4
+    LSE = _logsumexp(O, workspace.get("exp(O - max)"))  # logsumexp(o)
+    L = LSE - np.einsum("ij,ij->i", Y, O)  # L = -yᵀ log(softmax(o))
     # s = λ (‖W1‖² + ‖W2‖² + ‖W3‖² + ‖W4‖²)/2
     s = lam * sum(np.vdot(W, W) for W in (W1, W2, W3, W4)) / 2
-    J = float(L.mean() + s)  # J = (1/n) Σᵢ L_i + s
+    J = float(L.sum() / n + s)  # J = (1/n) Σᵢ L_i + s
     cache = {
         "n": n,
         "X": X,
@@ -127,7 +167,7 @@ def forward(params, X, Y, lam):
     return J, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of J, shaped like params, from what forward kept.
 
     ∂J/∂o = (softmax(o) - y)/n
@@ -145,6 +185,8 @@ def backward(params, cache, lam):
     ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
     ∂J/∂W1 = ∂J/∂z1 xᵀ + λ W1
     ∂J/∂b1 = ∂J/∂z1, summed over the examples
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
     W1 = params["W1"]
     W2 = params["W2"]
@@ -161,21 +203,37 @@ def backward(params, cache, lam):
     O = cache["O"]
     Y = cache["Y"]
     LSE = cache["LSE"]
-    dO = (np.exp(O - LSE[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
-    dW4 = dO.T @ H3 + lam * W4  # ∂J/∂W4 = ∂J/∂o h3ᵀ + λ W4
-    dH3 = dO @ W4  # ∂J/∂h3 = W4ᵀ ∂J/∂o
-    db4 = dO.sum(axis=0)  # ∂J/∂b4 = ∂J/∂o, summed over the examples
-    dZ3 = dH3 * (Z3 > 0)  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
-    dW3 = dZ3.T @ H2 + lam * W3  # ∂J/∂W3 = ∂J/∂z3 h2ᵀ + λ W3
-    dH2 = dZ3 @ W3  # ∂J/∂h2 = W3ᵀ ∂J/∂z3
-    db3 = dZ3.sum(axis=0)  # ∂J/∂b3 = ∂J/∂z3, summed over the examples
-    dZ2 = dH2 * (Z2 > 0)  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
-    dW2 = dZ2.T @ H1 + lam * W2  # ∂J/∂W2 = ∂J/∂z2 h1ᵀ + λ W2
-    dH1 = dZ2 @ W2  # ∂J/∂h1 = W2ᵀ ∂J/∂z2
-    db2 = dZ2.sum(axis=0)  # ∂J/∂b2 = ∂J/∂z2, summed over the examples
-    dZ1 = dH1 * (Z1 > 0)  # ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
-    dW1 = dZ1.T @ X + lam * W1  # ∂J/∂W1 = ∂J/∂z1 xᵀ + λ W1
-    db1 = dZ1.sum(axis=0)  # ∂J/∂b1 = ∂J/∂z1, summed over the examples
+    workspace = _workspace(workspace, params, n, X)
+    # ∂J/∂o = (softmax(o) - y)/n
+    dO = np.subtract(O, LSE[:, None], out=workspace.get("dO"))
+    np.exp(dO, out=dO)
+    dO -= Y
+    dO /= n
+    # ∂J/∂W4 = ∂J/∂o h3ᵀ + λ W4
+    dW4 = np.matmul(dO.T, H3, out=workspace.get("dW4"))
+    dW4 += np.multiply(lam, W4, out=workspace.get("lam * W4"))
+    dH3 = np.matmul(dO, W4, out=workspace.get("dH3"))  # ∂J/∂h3 = W4ᵀ ∂J/∂o
+    db4 = np.sum(dO, axis=0, out=workspace.get("db4"))  # ∂J/∂b4 = ∂J/∂o, summed over the examples
+    dZ3 = np.multiply(dH3, Z3 > 0, out=workspace.get("dZ3"))  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
+    # ∂J/∂W3 = ∂J/∂z3 h2ᵀ + λ W3
+    dW3 = np.matmul(dZ3.T, H2, out=workspace.get("dW3"))
+    dW3 += np.multiply(lam, W3, out=workspace.get("lam * W3"))
+    dH2 = np.matmul(dZ3, W3, out=workspace.get("dH2"))  # ∂J/∂h2 = W3ᵀ ∂J/∂z3
+    # ∂J/∂b3 = ∂J/∂z3, summed over the examples
+    db3 = np.sum(dZ3, axis=0, out=workspace.get("db3"))
+    dZ2 = np.multiply(dH2, Z2 > 0, out=workspace.get("dZ2"))  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
+    # ∂J/∂W2 = ∂J/∂z2 h1ᵀ + λ W2
+    dW2 = np.matmul(dZ2.T, H1, out=workspace.get("dW2"))
+    dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))
+    dH1 = np.matmul(dZ2, W2, out=workspace.get("dH1"))  # ∂J/∂h1 = W2ᵀ ∂J/∂z2
+    # ∂J/∂b2 = ∂J/∂z2, summed over the examples
+    db2 = np.sum(dZ2, axis=0, out=workspace.get("db2"))
+    dZ1 = np.multiply(dH1, Z1 > 0, out=workspace.get("dZ1"))  # ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
+    # ∂J/∂W1 = ∂J/∂z1 xᵀ + λ W1
+    dW1 = np.matmul(dZ1.T, X, out=workspace.get("dW1"))
+    dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))
+    # ∂J/∂b1 = ∂J/∂z1, summed over the examples
+    db1 = np.sum(dZ1, axis=0, out=workspace.get("db1"))
     return {
         "W1": dW1,
         "b1": db1,
@@ -188,10 +246,26 @@ def backward(params, cache, lam):
     }
 
 
-def loss_and_grad(params, X, Y, lam):
-    """J and its gradients: forward, then backward."""
-    J, cache = forward(params, X, Y, lam)
-    return J, backward(params, cache, lam)
+def loss_and_grad(params, X, Y, lam, workspace=None):
+    """J and its gradients: forward, then backward (both into the workspace, if given)."""
+    J, cache = forward(params, X, Y, lam, workspace)
+    return J, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, n, dtype=np.float64):
+    """The arrays forward and backward write into, for batches of n examples of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating anything the size of a
+    layer or a weight. The cache and the gradients those calls return are its arrays, and the
+    next call overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes), n=n)
+    return {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
 
 
 def hvp(params, X, Y, lam, V):
@@ -274,7 +348,7 @@ def _hvp(params, cache, lam, V):
     rO = H3 @ vW4.T + rH3 @ W4.T + vb4  # R{o} = V_W4 h3 + W4 R{h3} + V_b4
     dO = (P - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o) softmax(o)ᵀ R{o})/n
-    rdO = (P * rO - P * np.sum(P * rO, axis=1)[:, None]) / n
+    rdO = (P * rO - P * (P * rO).sum(axis=1)[:, None]) / n
     rdW4 = rdO.T @ H3 + dO.T @ rH3 + lam * vW4  # R{∂J/∂W4} = R{∂J/∂o} h3ᵀ + ∂J/∂o R{h3}ᵀ + λ V_W4
     dH3 = dO @ W4  # ∂J/∂h3 = W4ᵀ ∂J/∂o
     rdH3 = dO @ vW4 + rdO @ W4  # R{∂J/∂h3} = V_W4ᵀ ∂J/∂o + W4ᵀ R{∂J/∂o}
@@ -342,6 +416,60 @@ def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
     return H
 
 
+def _batch_size(params, X, Y=None):
+    """n, once every array's shape agrees with SHAPES (_sizes says which one does not)."""
+    try:
+        n = X.shape[0]
+        d = X.shape[1]
+        h1 = params["W1"].shape[0]
+        h2 = params["W2"].shape[0]
+        h3 = params["W3"].shape[0]
+        q = params["W4"].shape[0]
+        if (
+            params["W1"].shape == (h1, d)
+            and params["b1"].shape == (h1,)
+            and params["W2"].shape == (h2, h1)
+            and params["b2"].shape == (h2,)
+            and params["W3"].shape == (h3, h2)
+            and params["b3"].shape == (h3,)
+            and params["W4"].shape == (q, h3)
+            and params["b4"].shape == (q,)
+            and X.ndim == 2
+            and (Y is None or Y.shape == (n, q))
+        ):
+            return n
+    except (AttributeError, IndexError, KeyError):
+        pass
+    return _sizes(params, X, Y)["n"]
+
+
+def _workspace(workspace, params, n, X):
+    """The workspace, once its arrays fit these params, n and the dtype of the computation;
+    {} for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    dtype = np.result_type(X, *(params[name] for name in PARAMETERS))
+    dims = {"n": n}
+    for name in PARAMETERS:
+        dims.update(zip(SHAPES[name], np.shape(params[name])))
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace(sizes, n, "
+                "dtype)"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"
+
+
 def _sizes(params, X, Y=None, V=None):
     """The sizes n and SIZES, after checking every array's shape against them."""
     for label, given in (("params", params), ("V", V or params)):
@@ -368,7 +496,10 @@ def _sizes(params, X, Y=None, V=None):
     return dims
 
 
-def _logsumexp(A):
-    """log Σⱼ exp(A_ij) for each row i, without overflow."""
+def _logsumexp(A, scratch=None):
+    """log Σⱼ exp(A_ij) for each row i, without overflow; exp(A_ij − maxⱼ A_ij) goes into
+    scratch, an array shaped like A (a new one if None)."""
     m = A.max(axis=1)
-    return m + np.log(np.exp(A - m[:, None]).sum(axis=1))
+    E = np.subtract(A, m[:, None], out=scratch)
+    np.exp(E, out=E)
+    return m + np.log(E.sum(axis=1))

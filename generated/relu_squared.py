@@ -22,6 +22,19 @@ SHAPES = {
     "W2": ("q", "h"),
 }
 SIZES = ("d", "h", "q")
+WORKSPACE = {  # what make_workspace makes: each array's shape
+    "Z": ("n", "h"),
+    "H": ("n", "h"),
+    "O": ("n", "q"),
+    "R": ("n", "q"),
+    "dO": ("n", "q"),
+    "dW2": ("q", "h"),
+    "lam * W2": ("q", "h"),
+    "dH": ("n", "h"),
+    "dZ": ("n", "h"),
+    "dW1": ("h", "d"),
+    "lam * W1": ("h", "d"),
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -47,7 +60,7 @@ def predict(params, X):
     h = max(0, z)
     o = W2 h
     """
-    _sizes(params, X)
+    _batch_size(params, X)
     W1 = params["W1"]
     W2 = params["W2"]
     A = X @ W1.T  # z = W1 x
@@ -56,7 +69,7 @@ def predict(params, X):
     return A
 
 
-def forward(params, X, Y, lam):
+def forward(params, X, Y, lam, workspace=None):
     """The objective J (a float) and the cache that backward reads.
 
     z = W1 x
@@ -65,28 +78,31 @@ def forward(params, X, Y, lam):
     L = ‖o - y‖²/2
     s = λ (‖W1‖² + ‖W2‖²)/2
     J = (1/n) Σᵢ L_i + s
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
-    n = _sizes(params, X, Y)["n"]
+    n = _batch_size(params, X, Y)
     W1 = params["W1"]
     W2 = params["W2"]
-    Z = X @ W1.T  # z = W1 x
-    H = np.maximum(Z, 0)  # h = max(0, z)
-    O = H @ W2.T  # o = W2 h
-    L = np.sum((O - Y) ** 2, axis=1) / 2  # L = ‖o - y‖²/2
+    workspace = _workspace(workspace, params, n, X)
+    Z = np.matmul(X, W1.T, out=workspace.get("Z"))  # z = W1 x
+    H = np.maximum(Z, 0, out=workspace.get("H"))  # h = max(0, z)
+    O = np.matmul(H, W2.T, out=workspace.get("O"))  # o = W2 h
+    R = np.subtract(O, Y, out=workspace.get("R"))  # r = o - y
+    L = np.einsum("ij,ij->i", R, R) / 2  # L = ‖o - y‖²/2
     s = lam * (np.vdot(W1, W1) + np.vdot(W2, W2)) / 2  # s = λ (‖W1‖² + ‖W2‖²)/2
-    J = float(L.mean() + s)  # J = (1/n) Σᵢ L_i + s
+    J = float(L.sum() / n + s)  # J = (1/n) Σᵢ L_i + s
     cache = {
         "n": n,
         "X": X,
         "Z": Z,
         "H": H,
-        "O": O,
-        "Y": Y,
+        "R": R,
     }
     return J, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of J, shaped like params, from what forward kept.
 
     ∂J/∂o = (o - y)/n
@@ -94,6 +110,8 @@ def backward(params, cache, lam):
     ∂J/∂h = W2ᵀ ∂J/∂o
     ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
     ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
     W1 = params["W1"]
     W2 = params["W2"]
@@ -101,23 +119,43 @@ def backward(params, cache, lam):
     X = cache["X"]
     Z = cache["Z"]
     H = cache["H"]
-    O = cache["O"]
-    Y = cache["Y"]
-    dO = (O - Y) / n  # ∂J/∂o = (o - y)/n
-    dW2 = dO.T @ H + lam * W2  # ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
-    dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o
-    dZ = dH * (Z > 0)  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
-    dW1 = dZ.T @ X + lam * W1  # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
+    R = cache["R"]
+    workspace = _workspace(workspace, params, n, X)
+    dO = np.divide(R, n, out=workspace.get("dO"))  # ∂J/∂o = (o - y)/n
+    # ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
+    dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
+    dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))
+    dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
+    dZ = np.multiply(dH, Z > 0, out=workspace.get("dZ"))  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
+    # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
+    dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
+    dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))
     return {
         "W1": dW1,
         "W2": dW2,
     }
 
 
-def loss_and_grad(params, X, Y, lam):
-    """J and its gradients: forward, then backward."""
-    J, cache = forward(params, X, Y, lam)
-    return J, backward(params, cache, lam)
+def loss_and_grad(params, X, Y, lam, workspace=None):
+    """J and its gradients: forward, then backward (both into the workspace, if given)."""
+    J, cache = forward(params, X, Y, lam, workspace)
+    return J, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, n, dtype=np.float64):
+    """The arrays forward and backward write into, for batches of n examples of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating anything the size of a
+    layer or a weight. The cache and the gradients those calls return are its arrays, and the
+    next call overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes), n=n)
+    return {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
 
 
 def hvp(params, X, Y, lam, V):
@@ -156,12 +194,11 @@ def _hvp(params, cache, lam, V):
     X = cache["X"]
     Z = cache["Z"]
     H = cache["H"]
-    O = cache["O"]
-    Y = cache["Y"]
+    R = cache["R"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
     rH = (Z > 0) * rZ  # R{h} = φ′(z) ⊙ R{z}
     rO = H @ vW2.T + rH @ W2.T  # R{o} = V_W2 h + W2 R{h}
-    dO = (O - Y) / n  # ∂J/∂o = (o - y)/n
+    dO = R / n  # ∂J/∂o = (o - y)/n
     rdO = rO / n  # R{∂J/∂o} = R{o}/n
     rdW2 = rdO.T @ H + dO.T @ rH + lam * vW2  # R{∂J/∂W2} = R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ + λ V_W2
     rdH = dO @ vW2 + rdO @ W2  # R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
@@ -206,6 +243,52 @@ def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
         H[:, k] = np.concatenate([np.ravel(HV[name]) for name in PARAMETERS])
         unit[k] = 0
     return H
+
+
+def _batch_size(params, X, Y=None):
+    """n, once every array's shape agrees with SHAPES (_sizes says which one does not)."""
+    try:
+        n = X.shape[0]
+        d = X.shape[1]
+        h = params["W1"].shape[0]
+        q = params["W2"].shape[0]
+        if (
+            params["W1"].shape == (h, d)
+            and params["W2"].shape == (q, h)
+            and X.ndim == 2
+            and (Y is None or Y.shape == (n, q))
+        ):
+            return n
+    except (AttributeError, IndexError, KeyError):
+        pass
+    return _sizes(params, X, Y)["n"]
+
+
+def _workspace(workspace, params, n, X):
+    """The workspace, once its arrays fit these params, n and the dtype of the computation;
+    {} for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    dtype = np.result_type(X, *(params[name] for name in PARAMETERS))
+    dims = {"n": n}
+    for name in PARAMETERS:
+        dims.update(zip(SHAPES[name], np.shape(params[name])))
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace(sizes, n, "
+                "dtype)"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"
 
 
 def _sizes(params, X, Y=None, V=None):

@@ -23,6 +23,20 @@ SHAPES = {
     "W2": ("q", "h"),
 }
 SIZES = ("d", "h", "q")
+WORKSPACE = {  # what make_workspace makes: each array's shape
+    "Z": ("n", "h"),
+    "H": ("n", "h"),
+    "O": ("n", "q"),
+    "exp(O - max)": ("n", "q"),
+    "dO": ("n", "q"),
+    "dW2": ("q", "h"),
+    "lam * W2": ("q", "h"),
+    "dH": ("n", "h"),
+    "dZ": ("n", "h"),
+    "dW1": ("h", "d"),
+    "lam * W1": ("h", "d"),
+    "db1": ("h",),
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -48,7 +62,7 @@ def predict(params, X):
     h = tanh(z)
     o = W2 h
     """
-    _sizes(params, X)
+    _batch_size(params, X)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
@@ -58,7 +72,7 @@ def predict(params, X):
     return A
 
 
-def forward(params, X, Y, lam):
+def forward(params, X, Y, lam, workspace=None):
     """The objective J (a float) and the cache that backward reads.
 
     z = W1 x + b1
@@ -67,18 +81,23 @@ def forward(params, X, Y, lam):
     L = -yᵀ log(softmax(o))
     s = λ (‖W1‖² + ‖W2‖²)/2
     J = (1/n) Σᵢ L_i + s
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
-    n = _sizes(params, X, Y)["n"]
+    n = _batch_size(params, X, Y)
     W1 = params["W1"]
     b1 = params["b1"]
     W2 = params["W2"]
-    Z = X @ W1.T + b1  # z = W1 x + b1
-    H = np.tanh(Z)  # h = tanh(z)
-    O = H @ W2.T  # o = W2 h
-    LSE = _logsumexp(O)  # logsumexp(o)
-    L = LSE - np.sum(Y * O, axis=1)  # L = -yᵀ log(softmax(o))
+    workspace = _workspace(workspace, params, n, X)
+    # z = W1 x + b1
+    Z = np.matmul(X, W1.T, out=workspace.get("Z"))
+    Z += b1
+    H = np.tanh(Z, out=workspace.get("H"))  # h = tanh(z)
+    O = np.matmul(H, W2.T, out=workspace.get("O"))  # o = W2 h
+    LSE = _logsumexp(O, workspace.get("exp(O - max)"))  # logsumexp(o)
+    L = LSE - np.einsum("ij,ij->i", Y, O)  # L = -yᵀ log(softmax(o))
     s = lam * (np.vdot(W1, W1) + np.vdot(W2, W2)) / 2  # s = λ (‖W1‖² + ‖W2‖²)/2
-    J = float(L.mean() + s)  # J = (1/n) Σᵢ L_i + s
+    J = float(L.sum() / n + s)  # J = (1/n) Σᵢ L_i + s
     cache = {
         "n": n,
         "X": X,
@@ -90,7 +109,7 @@ def forward(params, X, Y, lam):
     return J, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of J, shaped like params, from what forward kept.
 
     ∂J/∂o = (softmax(o) - y)/n
@@ -99,6 +118,8 @@ def backward(params, cache, lam):
     ∂J/∂z = ∂J/∂h ⊙ (1 - tanh(z)²)
     ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
     ∂J/∂b1 = ∂J/∂z, summed over the examples
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
     W1 = params["W1"]
     W2 = params["W2"]
@@ -108,12 +129,24 @@ def backward(params, cache, lam):
     O = cache["O"]
     Y = cache["Y"]
     LSE = cache["LSE"]
-    dO = (np.exp(O - LSE[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
-    dW2 = dO.T @ H + lam * W2  # ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
-    dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o
-    dZ = dH * (1 - H**2)  # ∂J/∂z = ∂J/∂h ⊙ (1 - tanh(z)²)
-    dW1 = dZ.T @ X + lam * W1  # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
-    db1 = dZ.sum(axis=0)  # ∂J/∂b1 = ∂J/∂z, summed over the examples
+    workspace = _workspace(workspace, params, n, X)
+    # ∂J/∂o = (softmax(o) - y)/n
+    dO = np.subtract(O, LSE[:, None], out=workspace.get("dO"))
+    np.exp(dO, out=dO)
+    dO -= Y
+    dO /= n
+    # ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
+    dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
+    dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))
+    dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
+    # ∂J/∂z = ∂J/∂h ⊙ (1 - tanh(z)²)
+    dZ = np.square(H, out=workspace.get("dZ"))
+    np.subtract(1, dZ, out=dZ)
+    dZ *= dH
+    # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
+    dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
+    dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))
+    db1 = np.sum(dZ, axis=0, out=workspace.get("db1"))  # ∂J/∂b1 = ∂J/∂z, summed over the examples
     return {
         "W1": dW1,
         "b1": db1,
@@ -121,10 +154,26 @@ def backward(params, cache, lam):
     }
 
 
-def loss_and_grad(params, X, Y, lam):
-    """J and its gradients: forward, then backward."""
-    J, cache = forward(params, X, Y, lam)
-    return J, backward(params, cache, lam)
+def loss_and_grad(params, X, Y, lam, workspace=None):
+    """J and its gradients: forward, then backward (both into the workspace, if given)."""
+    J, cache = forward(params, X, Y, lam, workspace)
+    return J, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, n, dtype=np.float64):
+    """The arrays forward and backward write into, for batches of n examples of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating anything the size of a
+    layer or a weight. The cache and the gradients those calls return are its arrays, and the
+    next call overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes), n=n)
+    return {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
 
 
 def hvp(params, X, Y, lam, V):
@@ -175,7 +224,7 @@ def _hvp(params, cache, lam, V):
     rO = H @ vW2.T + rH @ W2.T  # R{o} = V_W2 h + W2 R{h}
     dO = (P - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o) softmax(o)ᵀ R{o})/n
-    rdO = (P * rO - P * np.sum(P * rO, axis=1)[:, None]) / n
+    rdO = (P * rO - P * (P * rO).sum(axis=1)[:, None]) / n
     rdW2 = rdO.T @ H + dO.T @ rH + lam * vW2  # R{∂J/∂W2} = R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ + λ V_W2
     dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o
     rdH = dO @ vW2 + rdO @ W2  # R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
@@ -225,6 +274,53 @@ def hessian(params, X, Y, lam, max_bytes=HESSIAN_MAX_BYTES):
     return H
 
 
+def _batch_size(params, X, Y=None):
+    """n, once every array's shape agrees with SHAPES (_sizes says which one does not)."""
+    try:
+        n = X.shape[0]
+        d = X.shape[1]
+        h = params["W1"].shape[0]
+        q = params["W2"].shape[0]
+        if (
+            params["W1"].shape == (h, d)
+            and params["b1"].shape == (h,)
+            and params["W2"].shape == (q, h)
+            and X.ndim == 2
+            and (Y is None or Y.shape == (n, q))
+        ):
+            return n
+    except (AttributeError, IndexError, KeyError):
+        pass
+    return _sizes(params, X, Y)["n"]
+
+
+def _workspace(workspace, params, n, X):
+    """The workspace, once its arrays fit these params, n and the dtype of the computation;
+    {} for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    dtype = np.result_type(X, *(params[name] for name in PARAMETERS))
+    dims = {"n": n}
+    for name in PARAMETERS:
+        dims.update(zip(SHAPES[name], np.shape(params[name])))
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace(sizes, n, "
+                "dtype)"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"
+
+
 def _sizes(params, X, Y=None, V=None):
     """The sizes n and SIZES, after checking every array's shape against them."""
     for label, given in (("params", params), ("V", V or params)):
@@ -251,7 +347,10 @@ def _sizes(params, X, Y=None, V=None):
     return dims
 
 
-def _logsumexp(A):
-    """log Σⱼ exp(A_ij) for each row i, without overflow."""
+def _logsumexp(A, scratch=None):
+    """log Σⱼ exp(A_ij) for each row i, without overflow; exp(A_ij − maxⱼ A_ij) goes into
+    scratch, an array shaped like A (a new one if None)."""
     m = A.max(axis=1)
-    return m + np.log(np.exp(A - m[:, None]).sum(axis=1))
+    E = np.subtract(A, m[:, None], out=scratch)
+    np.exp(E, out=E)
+    return m + np.log(E.sum(axis=1))

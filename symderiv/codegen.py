@@ -14,6 +14,7 @@ import sympy as sp
 
 from .activations import CHOICES, activation
 from .codegen_hvp import hvp_code, products
+from .codegen_inplace import chained
 from .derivation import derive
 from .errors import UsageError
 from .exprs import Elementwise, LogSumExp
@@ -24,6 +25,7 @@ from .ops import apply
 from .printing.numpy import BatchNumPyPrinter
 from .printing.text import TextPrinter
 from .render import render
+from .shared import backward_forms, shared
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,17 @@ class Statement:
     code: str
     math: str  # the equation, for the comment
     expr: object = field(default=None, compare=False)  # what `code` computes, as SymPy
+    chain: tuple = ()  # the same as in-place lines, the first writing into the workspace
+
+    @property
+    def lines(self) -> tuple:
+        """The code lines: the in-place chain, or the statement as it is written."""
+        return self.chain or (f"{self.target} = {self.code}",)
 
     @property
     def comment_above(self) -> bool:
         """Whether the equation goes on its own line: beside the code it would not fit."""
-        return len(f"    {self.target} = {self.code}  # {self.math}") > LINE_LENGTH
+        return len(self.chain) > 1 or len(f"    {self.lines[0]}  # {self.math}") > LINE_LENGTH
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class ModuleSpec:
     cost: tuple  # lines comparing hvp's matrix products with the gradient's
     products: tuple  # (the gradient's, hvp's) codegen_hvp.Products, forward included in both
     stored: dict  # ("logsumexp", o) → the name of the array forward keeps for it
+    workspace: tuple  # of (key, its shape in dimension names as a tuple literal)
+    shape_check: tuple  # (sizes taken from the arrays, the shapes they must have), for _batch_size
 
 
 def concrete_or_exit(model) -> None:
@@ -88,10 +98,15 @@ def module_spec(model) -> ModuleSpec:
     tape = derivation.tape
     text = TextPrinter(tape.variables)
     helpers = set()
-    forward, stored = _forward(tape, text, helpers)
-    backward, used = _backward(derivation, stored, text, helpers)
-    reduce, written = {"mean": ("mean", "(1/n) Σᵢ"), "sum": ("sum", "Σᵢ")}[model.reduction]
-    terms = [f"{v.code}.{reduce}()" if v.per_example else v.code for v in tape.steps[-1].args]
+    buffers = {}  # the workspace: key → shape in dimension names
+    forms = backward_forms(derivation, _derivatives_from_outputs(tape))
+    names = shared(loss_formula(tape), [form for _, form in forms])
+    forward, stored = _forward(tape, text, helpers, buffers, names)
+    backward, used = _backward(forms, tape, stored, text, helpers, buffers, names)
+    reduce, written = {"mean": (".sum() / n", "(1/n) Σᵢ"), "sum": (".sum()", "Σᵢ")}[
+        model.reduction
+    ]
+    terms = [f"{v.code}{reduce}" if v.per_example else v.code for v in tape.steps[-1].args]
     objective = Statement(
         "J", f"float({' + '.join(terms)})", f"J = {written} L_i" + " + s" * (len(terms) > 1)
     )
@@ -126,7 +141,28 @@ def module_spec(model) -> ModuleSpec:
         cost=cost_lines(*costs, text),
         products=costs,
         stored=stored,
+        workspace=tuple((key, py_tuple(shape)) for key, shape in buffers.items()),
+        shape_check=shape_check(params),
     )
+
+
+def shape_check(params) -> tuple:
+    """The quick test of shapes _batch_size makes: each size read off the first array that has
+    it (n, d from X), then every parameter's and Y's shape as a tuple of those sizes."""
+    where = {"n": "X.shape[0]", "d": "X.shape[1]"}
+    for p in params:
+        for i, dim in enumerate(p.code_shape):
+            where.setdefault(str(dim), f'params["{p.name}"].shape[{i}]')
+    sizes = tuple((dim, code) for dim, code in where.items() if dim not in ("n", "d"))
+    shapes = tuple(
+        (f'params["{p.name}"].shape', _tuple_code(str(d) for d in p.code_shape)) for p in params
+    )
+    return sizes, shapes
+
+
+def _tuple_code(names) -> str:
+    names = list(names)
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
 
 
 def _cached_reads(tape, reads, cache, stored) -> tuple:
@@ -166,39 +202,88 @@ def _ratio(r) -> str:
     return str(r) if r.q == 1 else f"{r} ≈ {float(r):.2f}"
 
 
-def _forward(tape, text, helpers):
-    """The forward statements, and the arrays kept for backward besides the tape's variables
-    (logsumexp(o), from which backward gets softmax(o) without another max and sum)."""
+def _array_shape(var) -> tuple:
+    """The shape of var's array in code, in dimension names: ("n", "h"), ("h", "d"), ("h",)."""
+    shape = var.code_shape if var.kind == "param" else (DIMS["n"], var.shape[0])
+    return tuple(str(d) for d in shape)
+
+
+def _out(key, shape, buffers) -> str:
+    """The workspace's array `key` as an out= argument, recorded in `buffers`."""
+    buffers[key] = shape
+    return f'workspace.get("{key}")'
+
+
+def _chain(printer, target, expr, shape, buffers) -> tuple:
+    """The statement as in-place lines into the workspace (see codegen_inplace); () if the
+    statement has no such form."""
+    found = chained(printer, target, expr, f'workspace.get("{target}")')
+    if found is None:
+        return ()
+    lines, scratch = found
+    buffers[target] = shape
+    for key, leaf in scratch:
+        buffers[key] = _array_shape(printer._lookup(leaf)[1])
+    return lines
+
+
+def loss_formula(tape):
+    """The loss as forward computes it: its stable formula (logsumexp, not log of softmax)."""
+    (step,) = [s for s in tape.steps if s.op == "loss"]
+    return step.fn.formula(*(a.symbol for a in step.args))
+
+
+def _forward(tape, text, helpers, buffers, names):
+    """The forward statements, and the arrays kept for backward besides the tape's variables:
+    logsumexp(o), from which backward gets softmax(o) without another max and sum, and what
+    the loss shares with backward (`names`, see shared.py)."""
     stored, statements = {}, []
     printer = BatchNumPyPrinter(tape.variables, stored)  # sees what `stored` gains below
     for step in tape.steps[:-1]:  # the objective J is its own statement
         inputs = [a.symbol for a in step.args]
         # A loss is computed by its stable formula; the comment shows its definition.
-        expr = step.fn.formula(*inputs) if step.op == "loss" else apply(step, inputs)
+        expr = loss_formula(tape) if step.op == "loss" else apply(step, inputs)
         for lse in sorted(expr.atoms(LogSumExp), key=sp.default_sort_key):
-            code = f"_logsumexp({printer.doprint(lse.args[0])})"
+            scratch = _out("exp(O - max)", _array_shape(step.args[0]), buffers)
+            code = f"_logsumexp({printer.doprint(lse.args[0])}, {scratch})"
             statements.append(Statement("LSE", code, f"logsumexp({text.doprint(lse.args[0])})"))
             stored[("logsumexp", lse.args[0])] = "LSE"
+        if step.op == "loss":
+            for value, symbol in names.items():
+                chain = _chain(printer, symbol.name, value, _array_shape(step.args[0]), buffers)
+                math = f"{symbol.name.lower()} = {text.doprint(value)}"
+                statements.append(
+                    Statement(symbol.name, printer.doprint(value), math, value, chain)
+                )
+                stored[("shared", symbol)] = symbol.name
+            expr = expr.xreplace(names)
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
-        statements.append(Statement(step.out.code, printer.doprint(expr), math, expr))
+        chain = _chain(printer, step.out.code, expr, _array_shape(step.out), buffers)
+        statements.append(Statement(step.out.code, printer.doprint(expr), math, expr, chain))
     helpers |= printer.helpers
     return tuple(statements), stored
 
 
-def _backward(derivation, stored, text, helpers):
-    """The backward statements, and every symbol they read."""
-    printer = BatchNumPyPrinter(derivation.tape.variables, stored)
-    output_form = _derivatives_from_outputs(derivation.tape)
+def _backward(forms, tape, stored, text, helpers, buffers, names):
+    """The backward statements, and every symbol they read (`names`: what forward kept of the
+    loss's formula, read rather than computed again)."""
+    printer = BatchNumPyPrinter(tape.variables, stored)
     statements, used = [], set()
-    for adjoint in derivation.adjoints:
-        if adjoint.is_constant:
-            continue
+    for adjoint, closed in forms:
         var = adjoint.var
-        closed = adjoint.closed.xreplace(output_form)
+        closed = closed.xreplace(names)
         code, math = sum_rows(
             var, printer.doprint(closed), f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
         )
-        statements.append(Statement("d" + var.code, code, math, closed))
+        target = "d" + var.code
+        if var.kind == "param" and var.is_vector:  # a bias: its gradient sums the rows
+            chain = ()
+            if isinstance(closed, sp.MatrixSymbol):
+                out = _out(target, _array_shape(var), buffers)
+                chain = (f"{target} = np.sum({printer.doprint(closed)}, axis=0, out={out})",)
+        else:
+            chain = _chain(printer, target, closed, _array_shape(var), buffers)
+        statements.append(Statement(target, code, math, closed, chain))
         used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
     helpers |= printer.helpers
     return tuple(statements), used

@@ -117,15 +117,14 @@ def _coefficients(polynomial) -> dict:
 
 
 def products(statements) -> Products:
-    """The matrix products in the statements' code (each @), with their multiply-adds:
-    (a × b)(b × c) over a batch of n examples costs n·a·b·c."""
+    """The matrix products in the statements' code (each @ or np.matmul), with their
+    multiply-adds: (a × b)(b × c) over a batch of n examples costs n·a·b·c."""
     found = []
     for s in statements:
         products = _matmuls(s.expr) if s.expr is not None else []
-        if len(products) != s.code.count("@"):
-            raise AssertionError(
-                f"{s.target}: {len(products)} products, but the code has {s.code}"
-            )
+        code = "\n".join(s.lines)
+        if len(products) != code.count("@") + code.count("np.matmul("):
+            raise AssertionError(f"{s.target}: {len(products)} products, but the code has {code}")
         found += products
     work = sp.Add(*(DIMS["n"] * a * b * c for a, b, c in found))  # one sum: linear in its terms
     return Products(len(found), sp.expand(work))

@@ -30,6 +30,7 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
         names["d" + v.code] = rf"$\partial J / \partial {v.latex_batch}$"
         if v.name == "o":
             names["LSE"] = rf"$\operatorname{{logsumexp}}\left({v.latex_batch}\right)$"
+            names["R"] = rf"${v.latex_batch} - \mathbf{{Y}}$"  # kept for the squared loss
     values = None if at is None else size_values(model, at.sizes, at.n)
 
     def size(numbers):

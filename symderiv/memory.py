@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .codegen import _derivatives_from_outputs, concrete_or_exit
+from .codegen import _derivatives_from_outputs, concrete_or_exit, loss_formula
 from .derivation import derive
 from .exprs import Elementwise, LogSumExp
 from .naming import DIMS, hidden_dims
 from .ops import apply
+from .shared import backward_forms, shared
 
 BYTES = {"float32": 4, "float64": 8}
 
@@ -73,13 +74,12 @@ def items(model) -> list[Item]:
     concrete_or_exit(model)
     derivation = derive(model, batch=True)
     tape = derivation.tape
-    output_form = _derivatives_from_outputs(tape)
+    forms = backward_forms(derivation, _derivatives_from_outputs(tape))
+    names = shared(loss_formula(tape), [form for _, form in forms])
     used = set()
     backward = []
-    for adjoint in derivation.adjoints:
-        if adjoint.is_constant:
-            continue
-        closed = adjoint.closed.xreplace(output_form)
+    for adjoint, closed in forms:
+        closed = closed.xreplace(names)
         used |= closed.atoms(sp.MatrixSymbol)
         name = "d" + adjoint.var.code
         backward.append(
@@ -88,9 +88,15 @@ def items(model) -> list[Item]:
     forward = []
     for step in tape.steps[:-1]:
         inputs = [a.symbol for a in step.args]
-        expr = step.fn.formula(*inputs) if step.op == "loss" else apply(step, inputs)
+        expr = loss_formula(tape) if step.op == "loss" else apply(step, inputs)
         if expr.atoms(LogSumExp):
             forward.append(Item("forward", "LSE", DIMS["n"], True, 1))
+        if step.op == "loss":  # what forward keeps of the loss's formula: R = O - Y
+            for value, symbol in names.items():
+                numbers = numbers_of(step.args[0])
+                kept = symbol in used
+                forward.append(Item("forward", symbol.name, numbers, kept, registers(value) - 1))
+            expr = expr.xreplace(names)
         kept = step.out.symbol in used
         forward.append(
             Item("forward", step.out.code, numbers_of(step.out), kept, max(0, registers(expr) - 1))

@@ -3,6 +3,7 @@
 import ast
 import shutil
 import subprocess
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -90,7 +91,8 @@ def test_imports_nothing_but_numpy(concrete):
 def test_backward_recomputes_no_forward_product_or_activation(concrete):
     body = module_source(concrete).split("def backward(", 1)[1].split("\ndef ", 1)[0]
     code = "\n".join(line.split("#")[0] for line in body.splitlines() if '"""' not in line)
-    assert "X @" not in code and "H @ W" not in code and "@ W1.T" not in code
+    for product in ("X @", "H @ W", "@ W1.T", "np.matmul(X,", "np.matmul(H, W", "W1.T, out"):
+        assert product not in code, product
     for layer in concrete.stack[0]:
         # Where φ′ can be written with the output h alone, backward reads h and calls nothing
         # that forward called to compute it (tanh′ = 1 − h², σ′ = h (1 − h)).
@@ -121,3 +123,68 @@ def test_generated_code_is_formatted(tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+WORKSPACE_MODELS = [
+    Model(activation="relu", loss="squared"),
+    Model(activation="tanh", loss="softmax_cross_entropy", bias="all"),
+    Model(activation="relu", loss="softmax_cross_entropy", hidden=3, bias="hidden"),
+]
+
+
+@pytest.mark.parametrize("model", WORKSPACE_MODELS, ids=lambda m: f"{m.activation}-{m.loss}")
+def test_a_workspace_spares_every_layer_sized_allocation(model):
+    module = generated_module(model)
+    sizes, n = (300, *[400] * model.depth, 50), 500
+    rng = np.random.default_rng(0)
+    params = module.init_params(sizes, rng)
+    X, Y = rng.standard_normal((n, sizes[0])), rng.dirichlet(np.ones(sizes[-1]), n)
+    J, grads = module.loss_and_grad(params, X, Y, 0.1)
+    workspace = module.make_workspace(sizes, n)
+    module.loss_and_grad(params, X, Y, 0.1, workspace)
+    tracemalloc.start()
+    try:
+        J_ws, grads_ws = module.loss_and_grad(params, X, Y, 0.1, workspace)
+        allocated = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    layer = 8 * n * 400  # one hidden layer's array, 1.6 MB; a weight is 0.96 MB or more
+    assert allocated < layer / 4, allocated
+    assert J_ws == J
+    for name in module.PARAMETERS:
+        assert grads_ws[name] is workspace["d" + name]  # the workspace's arrays, as documented
+        np.testing.assert_allclose(grads_ws[name], grads[name], rtol=1e-13, atol=0)
+
+
+def test_a_workspace_keeps_the_dtype_of_float32_inputs():
+    module = generated_module(WORKSPACE_MODELS[1])
+    params = module.init_params((3, 4, 2), rng=0, dtype=np.float32)
+    X, Y = np.ones((5, 3), np.float32), np.full((5, 2), 0.5, np.float32)
+    workspace = module.make_workspace((3, 4, 2), 5, np.float32)
+    _, grads = module.loss_and_grad(params, X, Y, 0.1, workspace)
+    assert all(g.dtype == np.float32 for g in grads.values())
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda ws: ws.update(Z=np.empty((6, 4))),
+            r'workspace\["Z"\]: expected a float64 array '
+            r"of shape \(n, h\) = \(5, 4\), got float64 \(6, 4\); make it with make_workspace",
+        ),
+        (
+            lambda ws: ws.update(dW1=np.empty((4, 3), np.float32)),
+            r'workspace\["dW1"\]: expected a '
+            r"float64 array of shape \(h, d\) = \(4, 3\), got float32 \(4, 3\)",
+        ),
+        (lambda ws: ws.pop("H"), r'workspace\["H"\]: expected a float64 array .* got none'),
+    ],
+)
+def test_a_workspace_that_does_not_fit_is_named(change, message):
+    module = generated_module(WORKSPACE_MODELS[1])
+    params = module.init_params((3, 4, 2), rng=0)
+    workspace = module.make_workspace((3, 4, 2), 5)
+    change(workspace)
+    with pytest.raises(ValueError, match=message):
+        module.loss_and_grad(params, np.ones((5, 3)), np.full((5, 2), 0.5), 0.1, workspace)

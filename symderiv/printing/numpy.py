@@ -41,6 +41,11 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return super()._module_format(fqn, register).replace("numpy.", "np.", 1)
 
     # -- names ---------------------------------------------------------------------------
+    def _lookup(self, expr):
+        # What forward kept of the loss's formula (R = O - Y) has one row per example.
+        kept = self._stored.get(("shared", expr))
+        return (kept, None, None) if kept is not None else super()._lookup(expr)
+
     def _name(self, expr):
         if expr == LAMBDA:
             return "lam"
@@ -84,9 +89,9 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         ):
             # u vᵀ w for three vectors of each example: u times the row-wise dot product vᵀ w.
             u, v, w = self._operand(factors[0]), self._operand(factors[1].arg), self._operand(last)
-            body = f"{u} * np.sum({v} * {w}, axis=1)[:, None]"
-        elif len(factors) == 2 and isinstance(last, sp.Transpose) and self.batched(last):
-            body = f"{self._operand(factors[0])}.T @ {self._operand(last.arg)}"
+            body = f"{u} * ({v} * {w}).sum(axis=1)[:, None]"
+        elif len(factors) == 2:
+            body = " @ ".join(self.product_operands(factors))
         elif self.batched(last):
             if any(self.batched(f) for f in factors[:-1]):
                 raise NotImplementedError(f"no batch form for the product {expr}")
@@ -95,6 +100,17 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         else:
             body = " @ ".join(self._operand(f) for f in factors)
         return self._scale(coeff, body, False)
+
+    def product_operands(self, factors):
+        """The two operands of the batch form of the product of two factors, a @ b."""
+        first, last = factors
+        if isinstance(last, sp.Transpose) and self.batched(last):
+            return f"{self._operand(first)}.T", self._operand(last.arg)
+        if self.batched(last):
+            if self.batched(first):
+                raise NotImplementedError(f"no batch form for the product {first * last}")
+            return self._operand(last), self._flipped(first)
+        return self._operand(first), self._operand(last)
 
     def _scale(self, coeff, body, compound):
         """coeff · body, where `compound` says whether body needs parentheses as a factor."""
@@ -135,16 +151,27 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
     # -- numbers per example -------------------------------------------------------------
     def _print_FrobeniusSq(self, expr):
         (m,) = expr.args
+        if self.batched(m) and isinstance(m, sp.MatrixSymbol):
+            return f'np.einsum("ij,ij->i", {self._print(m)}, {self._print(m)})'
         if self.batched(m):
-            return f"np.sum({self._pow(m, 2)}, axis=1)"
+            return f"({self._pow(m, 2)}).sum(axis=1)"
         return f"np.vdot({self._print(m)}, {self._print(m)})"
 
     def _print_Dot(self, expr):
         u, v = expr.args
-        return f"np.sum({self._operand(u)} * {self._operand(v)}, axis=1)"
+        if isinstance(u, sp.MatrixSymbol) and isinstance(v, sp.MatrixSymbol):
+            return f'np.einsum("ij,ij->i", {self._print(u)}, {self._print(v)})'  # no u * v array
+        return f"({self._operand(u)} * {self._operand(v)}).sum(axis=1)"
 
     def _print_Total(self, expr):
-        return f"np.sum({self._print(expr.args[0])}, axis=1)"
+        return f"{self._summand(expr.args[0])}.sum(axis=1)"
+
+    def _summand(self, expr):
+        """expr as the object of a method call: parenthesized unless it is a name or one call,
+        such as np.logaddexp(0, O)."""
+        text = self._print(expr)
+        call = isinstance(expr, Elementwise) and isinstance(expr.fn.expr, sp.Function)
+        return text if text.isidentifier() or call else f"({text})"
 
     def _print_softplus(self, expr):
         return f"np.logaddexp(0, {self._print(expr.args[0])})"

@@ -144,16 +144,21 @@ class Report:
 
 def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0) -> Report:
     """The module's gradients against central differences at one random point per batch size
-    (sizes default to 3 inputs, hidden widths 4, 5, …, and 2 outputs), and, when the module
-    has hvp, its Hessian-vector products (keys "HV W1", …) along a random direction against
+    (sizes default to 3 inputs, hidden widths 4, 5, …, and 2 outputs), the same through a
+    workspace (see workspace_errors) when the module has make_workspace, and, when it has hvp, its Hessian-vector products (keys "HV W1", …) along a random direction against
     central differences of the gradient."""
     sizes = sizes or (3, *range(4, 4 + len(module.SIZES) - 2), 2)
     rng = np.random.default_rng(seed)
     errors = {}
     for n in batches:
         params, X, Y, lam = sample_point(model, module, sizes, n, rng)
-        _, grads = module.loss_and_grad(params, X, Y, lam)
+        J, grads = module.loss_and_grad(params, X, Y, lam)
         found = best_errors(grads, lambda h: central_differences(module, params, X, Y, lam, h), "")
+        if hasattr(module, "make_workspace"):
+            for name, error in workspace_errors(
+                module, sizes, (params, X, Y, lam), J, grads
+            ).items():
+                found[name] = max(found[name], error)
         if hasattr(module, "hvp"):
             V = random_direction(module, params, rng)
             HV = module.hvp(params, X, Y, lam, V)
@@ -162,6 +167,24 @@ def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0)
         for key, error in found.items():
             errors[key] = max(errors.get(key, 0.0), error)
     return Report(errors)
+
+
+def workspace_errors(module, sizes, point, J, grads) -> dict:
+    """How far loss_and_grad with a workspace is from (J, grads), computed without one, for each
+    parameter (J's error counts for all). The workspace starts full of NaN and is used once at
+    another point first, so that an array read before it is written, or a value left over from
+    the call before, shows; the same operations run either way, so the errors are rounding at
+    most."""
+    params, X, Y, lam = point
+    workspace = module.make_workspace(sizes, len(X), X.dtype)
+    for array in workspace.values():
+        array.fill(np.nan)
+    module.loss_and_grad(
+        {k: v[::-1].copy() for k, v in params.items()}, X[::-1], Y, lam, workspace
+    )
+    J_ws, grads_ws = module.loss_and_grad(params, X, Y, lam, workspace)
+    J_error = abs(J_ws - J) / max(abs(J), 1e-300)
+    return {name: max(J_error, relative_error(grads_ws[name], grads[name])) for name in grads}
 
 
 def best_errors(got, differences, prefix="") -> dict:

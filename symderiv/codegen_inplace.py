@@ -1,0 +1,227 @@
+"""A statement as NumPy operations that write into one array: the workspace's, if given.
+
+`Z = X @ W1.T + b1` becomes
+
+    Z = np.matmul(X, W1.T, out=workspace.get("Z"))
+    Z += b1
+
+The first operation writes into the workspace's array for Z (or a new one, when there is no
+workspace: `get` gives None); every later one updates Z in place. So with a workspace a call
+allocates nothing the size of a layer, and without one it holds no more temporaries than the
+expression would. A term the size of a weight, such as λ W1, gets a workspace array of its
+own. A part that has no in-place form (a helper function, a per-example sum) is computed as it
+is written, into a new array; where that is the whole statement, the statement stays as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .exprs import Elementwise, Softmax
+
+# Functions of one entry that NumPy computes into a given array.
+UFUNCS = {sp.tanh: "np.tanh", sp.exp: "np.exp", sp.log: "np.log", sp.Abs: "np.abs"}
+
+
+@dataclass(frozen=True)
+class Buffer:
+    """A workspace array: its key and its shape, in dimension names ("n", "h")."""
+
+    key: str
+    shape: tuple
+
+
+class Chain:
+    """Lines that compute one expression into `target`, the first writing into `out`."""
+
+    def __init__(self, printer, target, out):
+        self.printer = printer
+        self.target = target
+        self.out = out
+        self.lines = []
+        self.scratch = []  # Buffers for terms the size of a weight
+
+    def first(self, call: str):
+        """target = call(…, out=…): the operation that makes the array."""
+        self.lines.append(f"{self.target} = {call[:-1]}, out={self.out})")
+
+    def then(self, line: str):
+        self.lines.append(line)
+
+    def into(self, expr) -> bool:
+        """Add the lines computing `expr` into target; False if `expr` has no such form."""
+        p = self.printer
+        if isinstance(expr, sp.MatMul):
+            coeff, factors = expr.as_coeff_matrices()
+            if len(factors) == 2:
+                a, b = p.product_operands(factors)
+                self.first(f"np.matmul({a}, {b})")
+            elif len(factors) == 1 and _is_array_op(factors[0]):
+                if not self.into(factors[0]):
+                    return False
+            elif len(factors) == 1:
+                num, den = sp.fraction(coeff)
+                if num == 1:  # R / n
+                    self.first(f"np.divide({p.doprint(factors[0])}, {p.doprint(den)})")
+                else:
+                    self.first(f"np.multiply({p.doprint(coeff)}, {p.doprint(factors[0])})")
+                return True
+            else:
+                return False
+            self.scale(coeff)
+            return True
+        if isinstance(expr, sp.MatAdd):
+            return self.add(expr.args)
+        if isinstance(expr, sp.HadamardProduct):
+            return self.multiply(expr.args)
+        if isinstance(expr, Softmax):
+            lse = p._stored.get(("logsumexp", expr.arg))
+            if lse is None or ("softmax", expr.arg) in p._stored:
+                return False
+            self.first(f"np.subtract({p.doprint(expr.arg)}, {lse}[:, None])")
+            self.then(f"np.exp({self.target}, out={self.target})")
+            return True
+        if isinstance(expr, Elementwise):
+            return self.function(expr.fn.expr, expr.fn.variables[0], expr.arg)
+        return False
+
+    def scale(self, coeff):
+        num, den = sp.fraction(coeff)
+        t = self.target
+        if num == -1:
+            self.then(f"np.negative({t}, out={t})")
+        elif num != 1:
+            self.then(f"{t} *= {self.printer.doprint(num)}")
+        if den != 1:
+            self.then(f"{t} /= {self.printer.doprint(den)}")
+
+    def add(self, terms) -> bool:
+        """A sum: its first compound term computed in place, then the others added."""
+        spine = next((t for t in terms if _scaled_leaf(t) is None and _is_array_op(t)), None)
+        if spine is None:  # names only: O - Y
+            (ca, a), (cb, b) = _scaled_leaf(terms[0]), _scaled_leaf(terms[1])
+            if ca != 1 or cb not in (1, -1):
+                return False
+            ufunc = "np.add" if cb == 1 else "np.subtract"
+            self.first(f"{ufunc}({self.printer.doprint(a)}, {self.printer.doprint(b)})")
+            spine = terms[1]
+            terms = terms[2:]
+        elif not self.into(spine):
+            return False
+        for term in terms:
+            if term is spine:
+                continue
+            coeff, leaf = _scaled_leaf(term) or (sp.S.One, term)
+            sign = "-" if coeff.could_extract_minus_sign() else "+"
+            coeff = -coeff if sign == "-" else coeff
+            if coeff == 1 or not isinstance(leaf, sp.MatrixExpr):
+                self.then(f"{self.target} {sign}= {self.printer._operand(coeff * leaf)}")
+            else:  # λ W1: into an array of its own, that the workspace keeps
+                key = f"{self.printer.doprint(coeff)} * {self.printer.doprint(leaf)}"
+                self.scratch.append((key, leaf))
+                self.then(
+                    f"{self.target} {sign}= np.multiply({self.printer.doprint(coeff)}, "
+                    f'{self.printer.doprint(leaf)}, out=workspace.get("{key}"))'
+                )
+        return True
+
+    def multiply(self, factors) -> bool:
+        """A ⊙ product: its first compound factor in place (or the first two factors' product),
+        then multiplied by the others."""
+        p = self.printer
+        spine = next((f for f in factors if _is_array_op(f) and not _is_step(f)), None)
+        mark = len(self.lines)
+        if spine is not None and self.into(spine):
+            rest = [f for f in factors if f is not spine]
+        else:
+            del self.lines[mark:]
+            a, b, *rest = factors
+            self.first(f"np.multiply({_factor(p, a)}, {_factor(p, b)})")
+        for factor in rest:
+            self.then(f"{self.target} *= {_factor(p, factor)}")
+        return True
+
+    def function(self, body, t, arg) -> bool:
+        """f(arg) entry by entry, for f a NumPy function of t or a polynomial step on one."""
+        p = self.printer
+        if body == t:
+            return self.into(arg) if _is_array_op(arg) else False
+        if isinstance(body, sp.Max) and len(body.args) == 2 and t in body.args:
+            (number,) = [a for a in body.args if a != t]
+            if number.is_number and not _is_array_op(arg):
+                self.first(f"np.maximum({p.doprint(arg)}, {p.doprint(number)})")
+                return True
+            return False
+        if body.func in UFUNCS and body.args == (t,):
+            if _is_array_op(arg):
+                if not self.into(arg):
+                    return False
+                self.then(f"{UFUNCS[body.func]}({self.target}, out={self.target})")
+            else:
+                self.first(f"{UFUNCS[body.func]}({p.doprint(arg)})")
+            return True
+        if body == t**2 and not _is_array_op(arg):
+            self.first(f"np.square({p.doprint(arg)})")
+            return True
+        if isinstance(body, sp.Add) and len(body.args) == 2:
+            number, rest = sorted(body.args, key=lambda a: not a.is_number)
+            if number.is_number and not rest.is_number:
+                negated = rest.could_extract_minus_sign()
+                if not self.function(-rest if negated else rest, t, arg):
+                    return False
+                if negated:
+                    self.then(
+                        f"np.subtract({p.doprint(number)}, {self.target}, out={self.target})"
+                    )
+                else:
+                    self.then(f"{self.target} += {p.doprint(number)}")
+                return True
+        return False
+
+
+def _is_array_op(expr) -> bool:
+    """Whether `expr` is an operation on arrays rather than a name (X, W1) or a number."""
+    return (
+        isinstance(expr, sp.Basic)
+        and not isinstance(expr, (sp.MatrixSymbol, sp.Symbol))
+        and not expr.is_number
+    )
+
+
+def _scaled_leaf(term):
+    """(c, M) for a term c M with M a matrix symbol (−Y, λ W1); None for other terms."""
+    if isinstance(term, sp.MatrixSymbol):
+        return sp.S.One, term
+    if isinstance(term, sp.MatMul):
+        coeff, factors = term.as_coeff_matrices()
+        if len(factors) == 1 and isinstance(factors[0], sp.MatrixSymbol):
+            return coeff, factors[0]
+    return None
+
+
+def _factor(printer, factor) -> str:
+    """A ⊙ factor as a whole argument, so without parentheses: the step 1(z > 0) as the
+    comparison Z > 0, which NumPy multiplies as 0 and 1."""
+    if _is_step(factor):
+        return printer._factor_of_product(factor)[1:-1]
+    return printer.doprint(factor)
+
+
+def _is_step(factor) -> bool:
+    """Whether a ⊙ factor is the step 1(z > 0), which the code multiplies as a boolean."""
+    return (
+        isinstance(factor, Elementwise)
+        and isinstance(factor.fn.expr, sp.Heaviside)
+        and factor.fn.expr.args[0] == factor.fn.variables[0]
+    )
+
+
+def chained(printer, target, expr, out):
+    """(lines, scratch) computing `expr` into `target` in place, or None if it has no such
+    form (a leaf, a helper function's result, a per-example sum)."""
+    chain = Chain(printer, target, out)
+    if expr is None or not _is_array_op(expr) or not chain.into(expr):
+        return None
+    return tuple(chain.lines), tuple(chain.scratch)
