@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import math
 
-import numpy as np
 import sympy as sp
 
 from .errors import UsageError
@@ -53,17 +52,20 @@ def parse_formula(text: str) -> sp.Expr:
 
 # A pre-activation can be any real number: φ and φ′ must be finite and real at every probe,
 # −6 to 6 in steps of ¼ (0 and the usual kinks among them).
-PROBES = np.arange(-24, 25) / 4
-_NUMPY = {
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "softplus": lambda x: np.logaddexp(0, x),
-    "erf": np.vectorize(math.erf, otypes=[float]),
-}
+PROBES = tuple(k / 4 for k in range(-24, 25))
 
 
 def _check_defined(expr) -> None:
     """Refuse a formula that, or whose derivative, is not a finite real number at some probe:
     1/t and log(t) at 0, sqrt(t) below 0, exp(exp(exp(t))) where it overflows."""
+    import numpy as np  # here, not above: only a formula needs it, and it takes 0.1 s to load
+
+    probes = np.array(PROBES)
+    functions = {
+        "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+        "softplus": lambda x: np.logaddexp(0, x),
+        "erf": np.vectorize(math.erf, otypes=[float]),
+    }
     for what, f in (("the formula", expr), ("its derivative", sp.diff(expr, t))):
         if f.has(sp.Derivative, sp.Subs):
             raise UsageError(f"{what} cannot be written in closed form: {f}")
@@ -71,11 +73,11 @@ def _check_defined(expr) -> None:
             raise UsageError(f"{what} is not defined: it divides by zero")
         with np.errstate(all="ignore"):
             values = np.broadcast_to(
-                np.asarray(sp.lambdify(t, f, modules=[_NUMPY, "numpy"])(PROBES)), PROBES.shape
+                np.asarray(sp.lambdify(t, f, modules=[functions, "numpy"])(probes)), probes.shape
             )
         bad = ~np.isfinite(values) | (np.imag(values) != 0)
         if bad.any():
-            at = PROBES[bad.argmax()]
+            at = probes[bad.argmax()]
             raise UsageError(
                 f"{what} is not a finite real number at t = {at:g}; an activation must be "
                 "defined, with its derivative, for every real input"
