@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -38,6 +39,11 @@ SIZES = {  # d, h, q, n
     "large": (1024, 4096, 1024, 1024),
 }
 LAM = 1e-3
+ALONE = (
+    "In a process of their own: the NumPy peers alone, without JAX and PyTorch loaded (what\n"
+    "a process has allocated and freed before decides whether new large arrays cost page\n"
+    "faults, so the calls that allocate are timed here as a NumPy program runs them)"
+)
 ROUNDS = 7
 BATCH_SECONDS = 0.02
 
@@ -233,7 +239,8 @@ def calls_per_round(fn, args) -> int:
     return number
 
 
-def run_case(label, model, widths, n, dtype, lines):
+def run_case(label, model, widths, n, dtype, lines, alone=False):
+    """Time one case; `alone`: only NumPy's peers (see ALONE)."""
     module = load_source(module_source(model), "bench")
     params, X, Y = data(module, widths, n, dtype)
     generated = lambda p, X, Y: module.loss_and_grad(p, X, Y, LAM)  # noqa: E731
@@ -244,6 +251,8 @@ def run_case(label, model, widths, n, dtype, lines):
     }
     missing = []
     for name, make in PEERS.items():
+        if alone and name not in ("hand NumPy", "matmul only"):
+            continue
         try:
             peers[name] = make(model, params, X, Y)
         except ImportError:
@@ -327,7 +336,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny to medium, two pairs")
     parser.add_argument("--save", action="store_true", help="write benchmarks/results/")
+    parser.add_argument("--alone", nargs=4, metavar=("SIZE", "DTYPE", "ACT", "LOSS"), help=ALONE)
     args = parser.parse_args(argv)
+    if args.alone:
+        label = " ".join(args.alone)
+        size, dtype, act, loss = args.alone
+        d, h, q, n = SIZES[size]
+        model = Model(activation=act, loss=loss)
+        run_case(f"{label}, alone", model, (d, h, q), n, dtype, [], alone=True)
+        return 0
     today = datetime.date.today().isoformat()
     kind = "quick (tiny to medium)" if args.quick else "full"
     lines = [
@@ -337,6 +354,14 @@ def main(argv=None) -> int:
     print(lines[0])
     for case in cases(args.quick):
         run_case(*case, lines)
+    lines.append(f"\n{ALONE}")
+    print(lines[-1])
+    for size in ("medium",) if args.quick else ("medium", "large"):
+        for act, loss in (("relu", "squared"), ("tanh", "softmax_cross_entropy")):
+            command = [sys.executable, __file__, "--alone", size, "float64", act, loss]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            lines.append(done.stdout.rstrip())
+            print(lines[-1], flush=True)
     d, h, q, n = SIZES["medium" if args.quick else "large"]
     for act, loss in (("relu", "squared"), ("tanh", "softmax_cross_entropy")):
         peak_memory(Model(activation=act, loss=loss), (d, h, q), n, "float64", lines)

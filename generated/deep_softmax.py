@@ -42,17 +42,14 @@ WORKSPACE = {  # what make_workspace makes: each array's shape
     "lam * W4": ("q", "h3"),
     "dH3": ("n", "h3"),
     "db4": ("q",),
-    "dZ3": ("n", "h3"),
     "dW3": ("h3", "h2"),
     "lam * W3": ("h3", "h2"),
     "dH2": ("n", "h2"),
     "db3": ("h3",),
-    "dZ2": ("n", "h2"),
     "dW2": ("h2", "h1"),
     "lam * W2": ("h2", "h1"),
     "dH1": ("n", "h1"),
     "db2": ("h2",),
-    "dZ1": ("n", "h1"),
     "dW1": ("h1", "d"),
     "lam * W1": ("h1", "d"),
     "db1": ("h1",),
@@ -188,6 +185,11 @@ def backward(params, cache, lam, workspace=None):
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
+    return _backward(params, cache, lam, _workspace(workspace, params, cache["n"], cache["X"]))
+
+
+def _backward(params, cache, lam, workspace):
+    """backward, once the workspace is checked ({} for none)."""
     W1 = params["W1"]
     W2 = params["W2"]
     W3 = params["W3"]
@@ -203,7 +205,6 @@ def backward(params, cache, lam, workspace=None):
     O = cache["O"]
     Y = cache["Y"]
     LSE = cache["LSE"]
-    workspace = _workspace(workspace, params, n, X)
     # ∂J/∂o = (softmax(o) - y)/n
     dO = np.subtract(O, LSE[:, None], out=workspace.get("dO"))
     np.exp(dO, out=dO)
@@ -214,21 +215,21 @@ def backward(params, cache, lam, workspace=None):
     dW4 += np.multiply(lam, W4, out=workspace.get("lam * W4"))
     dH3 = np.matmul(dO, W4, out=workspace.get("dH3"))  # ∂J/∂h3 = W4ᵀ ∂J/∂o
     db4 = np.sum(dO, axis=0, out=workspace.get("db4"))  # ∂J/∂b4 = ∂J/∂o, summed over the examples
-    dZ3 = np.multiply(dH3, Z3 > 0, out=workspace.get("dZ3"))  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
+    dZ3 = np.multiply(dH3, Z3 > 0, out=dH3)  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
     # ∂J/∂W3 = ∂J/∂z3 h2ᵀ + λ W3
     dW3 = np.matmul(dZ3.T, H2, out=workspace.get("dW3"))
     dW3 += np.multiply(lam, W3, out=workspace.get("lam * W3"))
     dH2 = np.matmul(dZ3, W3, out=workspace.get("dH2"))  # ∂J/∂h2 = W3ᵀ ∂J/∂z3
     # ∂J/∂b3 = ∂J/∂z3, summed over the examples
     db3 = np.sum(dZ3, axis=0, out=workspace.get("db3"))
-    dZ2 = np.multiply(dH2, Z2 > 0, out=workspace.get("dZ2"))  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
+    dZ2 = np.multiply(dH2, Z2 > 0, out=dH2)  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
     # ∂J/∂W2 = ∂J/∂z2 h1ᵀ + λ W2
     dW2 = np.matmul(dZ2.T, H1, out=workspace.get("dW2"))
     dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))
     dH1 = np.matmul(dZ2, W2, out=workspace.get("dH1"))  # ∂J/∂h1 = W2ᵀ ∂J/∂z2
     # ∂J/∂b2 = ∂J/∂z2, summed over the examples
     db2 = np.sum(dZ2, axis=0, out=workspace.get("db2"))
-    dZ1 = np.multiply(dH1, Z1 > 0, out=workspace.get("dZ1"))  # ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
+    dZ1 = np.multiply(dH1, Z1 > 0, out=dH1)  # ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
     # ∂J/∂W1 = ∂J/∂z1 xᵀ + λ W1
     dW1 = np.matmul(dZ1.T, X, out=workspace.get("dW1"))
     dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))
@@ -249,7 +250,7 @@ def backward(params, cache, lam, workspace=None):
 def loss_and_grad(params, X, Y, lam, workspace=None):
     """J and its gradients: forward, then backward (both into the workspace, if given)."""
     J, cache = forward(params, X, Y, lam, workspace)
-    return J, backward(params, cache, lam, workspace)
+    return J, _backward(params, cache, lam, {} if workspace is None else workspace)
 
 
 def make_workspace(sizes, n, dtype=np.float64):
@@ -262,10 +263,26 @@ def make_workspace(sizes, n, dtype=np.float64):
     if len(sizes) != len(SIZES):
         raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
     dims = dict(zip(SIZES, sizes), n=n)
-    return {
+    arrays = {
         key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
         for key, shape in WORKSPACE.items()
     }
+    shapes = tuple(tuple(dims[k] for k in SHAPES[name]) for name in PARAMETERS)
+    return Workspace(arrays, fits=(n, shapes, np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: n, the parameters' shapes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, X, Y, lam, V):
@@ -449,6 +466,9 @@ def _workspace(workspace, params, n, X):
     if workspace is None:
         return {}
     dtype = np.result_type(X, *(params[name] for name in PARAMETERS))
+    shapes = tuple(np.shape(params[name]) for name in PARAMETERS)
+    if getattr(workspace, "fits", None) == (n, shapes, dtype):
+        return workspace
     dims = {"n": n}
     for name in PARAMETERS:
         dims.update(zip(SHAPES[name], np.shape(params[name])))

@@ -31,7 +31,6 @@ WORKSPACE = {  # what make_workspace makes: each array's shape
     "dW2": ("q", "h"),
     "lam * W2": ("q", "h"),
     "dH": ("n", "h"),
-    "dZ": ("n", "h"),
     "dW1": ("h", "d"),
     "lam * W1": ("h", "d"),
 }
@@ -113,6 +112,11 @@ def backward(params, cache, lam, workspace=None):
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
+    return _backward(params, cache, lam, _workspace(workspace, params, cache["n"], cache["X"]))
+
+
+def _backward(params, cache, lam, workspace):
+    """backward, once the workspace is checked ({} for none)."""
     W1 = params["W1"]
     W2 = params["W2"]
     n = cache["n"]
@@ -120,13 +124,12 @@ def backward(params, cache, lam, workspace=None):
     Z = cache["Z"]
     H = cache["H"]
     R = cache["R"]
-    workspace = _workspace(workspace, params, n, X)
     dO = np.divide(R, n, out=workspace.get("dO"))  # ∂J/∂o = (o - y)/n
     # ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
     dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
     dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))
     dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
-    dZ = np.multiply(dH, Z > 0, out=workspace.get("dZ"))  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
+    dZ = np.multiply(dH, Z > 0, out=dH)  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
     # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
     dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
     dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))
@@ -139,7 +142,7 @@ def backward(params, cache, lam, workspace=None):
 def loss_and_grad(params, X, Y, lam, workspace=None):
     """J and its gradients: forward, then backward (both into the workspace, if given)."""
     J, cache = forward(params, X, Y, lam, workspace)
-    return J, backward(params, cache, lam, workspace)
+    return J, _backward(params, cache, lam, {} if workspace is None else workspace)
 
 
 def make_workspace(sizes, n, dtype=np.float64):
@@ -152,10 +155,26 @@ def make_workspace(sizes, n, dtype=np.float64):
     if len(sizes) != len(SIZES):
         raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
     dims = dict(zip(SIZES, sizes), n=n)
-    return {
+    arrays = {
         key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
         for key, shape in WORKSPACE.items()
     }
+    shapes = tuple(tuple(dims[k] for k in SHAPES[name]) for name in PARAMETERS)
+    return Workspace(arrays, fits=(n, shapes, np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: n, the parameters' shapes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, X, Y, lam, V):
@@ -270,6 +289,9 @@ def _workspace(workspace, params, n, X):
     if workspace is None:
         return {}
     dtype = np.result_type(X, *(params[name] for name in PARAMETERS))
+    shapes = tuple(np.shape(params[name]) for name in PARAMETERS)
+    if getattr(workspace, "fits", None) == (n, shapes, dtype):
+        return workspace
     dims = {"n": n}
     for name in PARAMETERS:
         dims.update(zip(SHAPES[name], np.shape(params[name])))

@@ -121,6 +121,11 @@ def backward(params, cache, lam, workspace=None):
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
+    return _backward(params, cache, lam, _workspace(workspace, params, cache["n"], cache["X"]))
+
+
+def _backward(params, cache, lam, workspace):
+    """backward, once the workspace is checked ({} for none)."""
     W1 = params["W1"]
     W2 = params["W2"]
     n = cache["n"]
@@ -129,7 +134,6 @@ def backward(params, cache, lam, workspace=None):
     O = cache["O"]
     Y = cache["Y"]
     LSE = cache["LSE"]
-    workspace = _workspace(workspace, params, n, X)
     # ∂J/∂o = (softmax(o) - y)/n
     dO = np.subtract(O, LSE[:, None], out=workspace.get("dO"))
     np.exp(dO, out=dO)
@@ -157,7 +161,7 @@ def backward(params, cache, lam, workspace=None):
 def loss_and_grad(params, X, Y, lam, workspace=None):
     """J and its gradients: forward, then backward (both into the workspace, if given)."""
     J, cache = forward(params, X, Y, lam, workspace)
-    return J, backward(params, cache, lam, workspace)
+    return J, _backward(params, cache, lam, {} if workspace is None else workspace)
 
 
 def make_workspace(sizes, n, dtype=np.float64):
@@ -170,10 +174,26 @@ def make_workspace(sizes, n, dtype=np.float64):
     if len(sizes) != len(SIZES):
         raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
     dims = dict(zip(SIZES, sizes), n=n)
-    return {
+    arrays = {
         key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
         for key, shape in WORKSPACE.items()
     }
+    shapes = tuple(tuple(dims[k] for k in SHAPES[name]) for name in PARAMETERS)
+    return Workspace(arrays, fits=(n, shapes, np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: n, the parameters' shapes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, X, Y, lam, V):
@@ -300,6 +320,9 @@ def _workspace(workspace, params, n, X):
     if workspace is None:
         return {}
     dtype = np.result_type(X, *(params[name] for name in PARAMETERS))
+    shapes = tuple(np.shape(params[name]) for name in PARAMETERS)
+    if getattr(workspace, "fits", None) == (n, shapes, dtype):
+        return workspace
     dims = {"n": n}
     for name in PARAMETERS:
         dims.update(zip(SHAPES[name], np.shape(params[name])))

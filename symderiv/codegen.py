@@ -35,6 +35,7 @@ class Statement:
     math: str  # the equation, for the comment
     expr: object = field(default=None, compare=False)  # what `code` computes, as SymPy
     chain: tuple = ()  # the same as in-place lines, the first writing into the workspace
+    reuses: str = ""  # the array the chain writes into instead, which nothing reads again
 
     @property
     def lines(self) -> tuple:
@@ -214,17 +215,29 @@ def _out(key, shape, buffers) -> str:
     return f'workspace.get("{key}")'
 
 
-def _chain(printer, target, expr, shape, buffers) -> tuple:
-    """The statement as in-place lines into the workspace (see codegen_inplace); () if the
-    statement has no such form."""
-    found = chained(printer, target, expr, f'workspace.get("{target}")')
-    if found is None:
-        return ()
-    lines, scratch = found
-    buffers[target] = shape
-    for key, leaf in scratch:
+def _chain(printer, target, expr, shape, buffers, dead=frozenset()) -> tuple:
+    """(lines, reused): the statement as in-place lines into the workspace (see
+    codegen_inplace), or into the array `reused`, one in `dead` that nothing reads afterwards;
+    ((), "") if the statement has no such form."""
+    chain = chained(printer, target, expr, f'workspace.get("{target}")', dead)
+    if chain is None:
+        return (), ""
+    if chain.reused is None:
+        buffers[target] = shape
+    for key, leaf in chain.scratch:
         buffers[key] = _array_shape(printer._lookup(leaf)[1])
-    return lines
+    return tuple(chain.lines), chain.out if chain.reused is not None else ""
+
+
+def _dead_after(forms) -> list:
+    """For each backward form, the adjoints it reads for the last time: arrays of backward's
+    own (not gradients) that its statement may overwrite."""
+    reads = [form.atoms(sp.MatrixSymbol) for _, form in forms]
+    own = {adjoint.var.adjoint for adjoint, _ in forms if adjoint.var.kind != "param"}
+    return [
+        frozenset(s for s in reads[i] & own if not any(s in later for later in reads[i + 1 :]))
+        for i in range(len(forms))
+    ]
 
 
 def loss_formula(tape):
@@ -250,7 +263,7 @@ def _forward(tape, text, helpers, buffers, names):
             stored[("logsumexp", lse.args[0])] = "LSE"
         if step.op == "loss":
             for value, symbol in names.items():
-                chain = _chain(printer, symbol.name, value, _array_shape(step.args[0]), buffers)
+                chain, _ = _chain(printer, symbol.name, value, _array_shape(step.args[0]), buffers)
                 math = f"{symbol.name.lower()} = {text.doprint(value)}"
                 statements.append(
                     Statement(symbol.name, printer.doprint(value), math, value, chain)
@@ -258,7 +271,7 @@ def _forward(tape, text, helpers, buffers, names):
                 stored[("shared", symbol)] = symbol.name
             expr = expr.xreplace(names)
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
-        chain = _chain(printer, step.out.code, expr, _array_shape(step.out), buffers)
+        chain, _ = _chain(printer, step.out.code, expr, _array_shape(step.out), buffers)
         statements.append(Statement(step.out.code, printer.doprint(expr), math, expr, chain))
     helpers |= printer.helpers
     return tuple(statements), stored
@@ -269,21 +282,22 @@ def _backward(forms, tape, stored, text, helpers, buffers, names):
     loss's formula, read rather than computed again)."""
     printer = BatchNumPyPrinter(tape.variables, stored)
     statements, used = [], set()
-    for adjoint, closed in forms:
+    for (adjoint, closed), dead in zip(forms, _dead_after(forms)):
         var = adjoint.var
         closed = closed.xreplace(names)
         code, math = sum_rows(
             var, printer.doprint(closed), f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
         )
         target = "d" + var.code
+        reuses = ""
         if var.kind == "param" and var.is_vector:  # a bias: its gradient sums the rows
             chain = ()
             if isinstance(closed, sp.MatrixSymbol):
                 out = _out(target, _array_shape(var), buffers)
                 chain = (f"{target} = np.sum({printer.doprint(closed)}, axis=0, out={out})",)
         else:
-            chain = _chain(printer, target, closed, _array_shape(var), buffers)
-        statements.append(Statement(target, code, math, closed, chain))
+            chain, reuses = _chain(printer, target, closed, _array_shape(var), buffers, dead)
+        statements.append(Statement(target, code, math, closed, chain, reuses))
         used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
     helpers |= printer.helpers
     return tuple(statements), used

@@ -36,12 +36,14 @@ class Buffer:
 class Chain:
     """Lines that compute one expression into `target`, the first writing into `out`."""
 
-    def __init__(self, printer, target, out):
+    def __init__(self, printer, target, out, dead=frozenset()):
         self.printer = printer
         self.target = target
         self.out = out
+        self.dead = dead  # arrays nothing reads after this statement, free to overwrite
         self.lines = []
-        self.scratch = []  # Buffers for terms the size of a weight
+        self.scratch = []  # (key, weight) for terms the size of a weight: λ W1
+        self.reused = None  # the dead array the result went into, if any
 
     def first(self, call: str):
         """target = call(…, out=…): the operation that makes the array."""
@@ -137,6 +139,11 @@ class Chain:
             rest = [f for f in factors if f is not spine]
         else:
             del self.lines[mark:]
+            dead = [f for f in factors if f in self.dead]
+            if dead and mark == 0:  # the result goes into an array nothing reads again
+                factors = [dead[0], *(f for f in factors if f is not dead[0])]
+                self.reused = dead[0]
+                self.out = p.doprint(dead[0])
             a, b, *rest = factors
             self.first(f"np.multiply({_factor(p, a)}, {_factor(p, b)})")
         for factor in rest:
@@ -218,10 +225,11 @@ def _is_step(factor) -> bool:
     )
 
 
-def chained(printer, target, expr, out):
-    """(lines, scratch) computing `expr` into `target` in place, or None if it has no such
-    form (a leaf, a helper function's result, a per-example sum)."""
-    chain = Chain(printer, target, out)
+def chained(printer, target, expr, out, dead=frozenset()):
+    """The Chain computing `expr` into `target` in place (its lines, the scratch arrays it
+    needs, the dead array it reused), or None if `expr` has no such form (a leaf, a helper
+    function's result, a per-example sum)."""
+    chain = Chain(printer, target, out, dead)
     if expr is None or not _is_array_op(expr) or not chain.into(expr):
         return None
-    return tuple(chain.lines), tuple(chain.scratch)
+    return chain

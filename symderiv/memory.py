@@ -11,11 +11,11 @@ current layer: at most the previous layer and the new one at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from .codegen import _derivatives_from_outputs, concrete_or_exit, loss_formula
+from .codegen import _derivatives_from_outputs, concrete_or_exit, loss_formula, module_spec
 from .derivation import derive
 from .exprs import Elementwise, LogSumExp
 from .naming import DIMS, hidden_dims
@@ -34,6 +34,7 @@ class Item:
     numbers: sp.Expr
     kept: bool  # whether it outlives forward (it is in the cache, or it is a gradient)
     temporaries: int  # arrays of this size the statement holds besides its result
+    reuses: str = ""  # the array the result is written into (dZ into dH), so none is made
 
 
 def numbers_of(var) -> sp.Expr:
@@ -76,15 +77,16 @@ def items(model) -> list[Item]:
     tape = derivation.tape
     forms = backward_forms(derivation, _derivatives_from_outputs(tape))
     names = shared(loss_formula(tape), [form for _, form in forms])
+    reused = {s.target: s.reuses for s in module_spec(model).backward if s.reuses}
     used = set()
     backward = []
     for adjoint, closed in forms:
         closed = closed.xreplace(names)
         used |= closed.atoms(sp.MatrixSymbol)
         name = "d" + adjoint.var.code
-        backward.append(
-            Item("backward", name, numbers_of(adjoint.var), True, max(0, registers(closed) - 1))
-        )
+        temporaries = max(0, registers(closed) - 1)
+        item = Item("backward", name, numbers_of(adjoint.var), True, temporaries)
+        backward.append(replace(item, reuses=reused[name]) if name in reused else item)
     forward = []
     for step in tape.steps[:-1]:
         inputs = [a.symbol for a in step.args]
@@ -117,7 +119,7 @@ def training_peak(model, arrays=None) -> sp.Expr:
 def _peaks(arrays, held):
     """The numbers held while each statement runs: all before it, its result, its temporaries."""
     for item in arrays:
-        held += item.numbers
+        held += 0 if item.reuses else item.numbers
         yield held + item.temporaries * item.numbers
 
 
@@ -157,7 +159,7 @@ def rows(model, arrays=None) -> list[Row]:
     found += [
         Row("backward", i.name, i.numbers, "gradient" if i.name in gradients else "adjoint")
         for i in arrays
-        if i.phase == "backward"
+        if i.phase == "backward" and not i.reuses  # dZ in dH's array needs no row of its own
     ]
     return found
 

@@ -131,9 +131,9 @@ def _body(source, function):
 @pytest.mark.parametrize("model", MODELS, ids=["tanh_softmax", "elu_deep"])
 def test_cost_statement_counts_the_emitted_products(model):
     source = module_source(model)
-    code = {f: _body(source, f).split('"""')[-1] for f in ("forward", "backward", "_hvp")}
+    code = {f: _body(source, f).split('"""')[-1] for f in ("forward", "_backward", "_hvp")}
     count = {f: text.count("@") + text.count("np.matmul(") for f, text in code.items()}
-    gradient = count["forward"] + count["backward"]
+    gradient = count["forward"] + count["_backward"]
     hvp = count["forward"] + count["_hvp"]  # hvp is forward, then _hvp
     docstring = _body(source, "hvp")
     assert f"hvp: {hvp} matrix products" in docstring

@@ -7,7 +7,7 @@ from helpers import ROOT, compile_tex, run
 
 DOCUMENTS = sorted(p.name for p in (ROOT / "generated").glob("*.tex") if ".fragment" not in p.name)
 
-FUNCTIONS = ("forward", "backward", "_hvp")  # whose matrix products the cost counts
+FUNCTIONS = ("forward", "_backward", "_hvp")  # whose matrix products the cost counts
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

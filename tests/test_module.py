@@ -89,7 +89,7 @@ def test_imports_nothing_but_numpy(concrete):
 
 
 def test_backward_recomputes_no_forward_product_or_activation(concrete):
-    body = module_source(concrete).split("def backward(", 1)[1].split("\ndef ", 1)[0]
+    body = module_source(concrete).split("def _backward(", 1)[1].split("\ndef ", 1)[0]
     code = "\n".join(line.split("#")[0] for line in body.splitlines() if '"""' not in line)
     for product in ("X @", "H @ W", "@ W1.T", "np.matmul(X,", "np.matmul(H, W", "W1.T, out"):
         assert product not in code, product
@@ -104,7 +104,7 @@ def test_backward_recomputes_no_forward_product_or_activation(concrete):
 
 
 def test_every_statement_carries_its_equation(concrete):
-    body = module_source(concrete).split("def backward(", 1)[1].split("\ndef ", 1)[0]
+    body = module_source(concrete).split("def _backward(", 1)[1].split("\ndef ", 1)[0]
     lines = body.splitlines()
     starts = [i for i, line in enumerate(lines) if line.startswith("    d") and " = " in line]
     assert starts
@@ -184,7 +184,27 @@ def test_a_workspace_keeps_the_dtype_of_float32_inputs():
 def test_a_workspace_that_does_not_fit_is_named(change, message):
     module = generated_module(WORKSPACE_MODELS[1])
     params = module.init_params((3, 4, 2), rng=0)
-    workspace = module.make_workspace((3, 4, 2), 5)
+    workspace = dict(module.make_workspace((3, 4, 2), 5))  # a dict of one's own is checked
     change(workspace)
     with pytest.raises(ValueError, match=message):
         module.loss_and_grad(params, np.ones((5, 3)), np.full((5, 2), 0.5), 0.1, workspace)
+
+
+def test_a_workspace_made_for_other_sizes_is_named_and_its_arrays_stay_fixed():
+    module = generated_module(WORKSPACE_MODELS[1])
+    params = module.init_params((3, 4, 2), rng=0)
+    X, Y = np.ones((5, 3)), np.full((5, 2), 0.5)
+    for workspace in (
+        module.make_workspace((3, 4, 2), 6),
+        module.make_workspace((3, 4, 2), 5, np.float32),
+    ):
+        with pytest.raises(ValueError, match=r'workspace\["Z"\]: expected a float64 array'):
+            module.loss_and_grad(params, X, Y, 0.1, workspace)
+    workspace = module.make_workspace((3, 4, 2), 5)
+    module.loss_and_grad(params, X, Y, 0.1, workspace)
+    with pytest.raises(
+        TypeError, match="a workspace's arrays are fixed; make another with make_workspace"
+    ):
+        workspace["Z"] = np.empty((6, 4))
+    with pytest.raises(TypeError, match="fixed"):
+        workspace.update(H=None)
