@@ -39,19 +39,15 @@ WORKSPACE = {  # what make_workspace makes: each array's shape
     "exp(O - max)": ("n", "q"),
     "dO": ("n", "q"),
     "dW4": ("q", "h3"),
-    "lam * W4": ("q", "h3"),
     "dH3": ("n", "h3"),
     "db4": ("q",),
     "dW3": ("h3", "h2"),
-    "lam * W3": ("h3", "h2"),
     "dH2": ("n", "h2"),
     "db3": ("h3",),
     "dW2": ("h2", "h1"),
-    "lam * W2": ("h2", "h1"),
     "dH1": ("n", "h1"),
     "db2": ("h2",),
     "dW1": ("h1", "d"),
-    "lam * W1": ("h1", "d"),
     "db1": ("h1",),
 }
 
@@ -212,27 +208,27 @@ def _backward(params, cache, lam, workspace):
     dO /= n
     # ∂J/∂W4 = ∂J/∂o h3ᵀ + λ W4
     dW4 = np.matmul(dO.T, H3, out=workspace.get("dW4"))
-    dW4 += np.multiply(lam, W4, out=workspace.get("lam * W4"))
+    _add_scaled(dW4, lam, W4)
     dH3 = np.matmul(dO, W4, out=workspace.get("dH3"))  # ∂J/∂h3 = W4ᵀ ∂J/∂o
     db4 = np.sum(dO, axis=0, out=workspace.get("db4"))  # ∂J/∂b4 = ∂J/∂o, summed over the examples
     dZ3 = np.multiply(dH3, Z3 > 0, out=dH3)  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
     # ∂J/∂W3 = ∂J/∂z3 h2ᵀ + λ W3
     dW3 = np.matmul(dZ3.T, H2, out=workspace.get("dW3"))
-    dW3 += np.multiply(lam, W3, out=workspace.get("lam * W3"))
+    _add_scaled(dW3, lam, W3)
     dH2 = np.matmul(dZ3, W3, out=workspace.get("dH2"))  # ∂J/∂h2 = W3ᵀ ∂J/∂z3
     # ∂J/∂b3 = ∂J/∂z3, summed over the examples
     db3 = np.sum(dZ3, axis=0, out=workspace.get("db3"))
     dZ2 = np.multiply(dH2, Z2 > 0, out=dH2)  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
     # ∂J/∂W2 = ∂J/∂z2 h1ᵀ + λ W2
     dW2 = np.matmul(dZ2.T, H1, out=workspace.get("dW2"))
-    dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))
+    _add_scaled(dW2, lam, W2)
     dH1 = np.matmul(dZ2, W2, out=workspace.get("dH1"))  # ∂J/∂h1 = W2ᵀ ∂J/∂z2
     # ∂J/∂b2 = ∂J/∂z2, summed over the examples
     db2 = np.sum(dZ2, axis=0, out=workspace.get("db2"))
     dZ1 = np.multiply(dH1, Z1 > 0, out=dH1)  # ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
     # ∂J/∂W1 = ∂J/∂z1 xᵀ + λ W1
     dW1 = np.matmul(dZ1.T, X, out=workspace.get("dW1"))
-    dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))
+    _add_scaled(dW1, lam, W1)
     # ∂J/∂b1 = ∂J/∂z1, summed over the examples
     db1 = np.sum(dZ1, axis=0, out=workspace.get("db1"))
     return {
@@ -514,6 +510,20 @@ def _sizes(params, X, Y=None, V=None):
                 f"{name}: expected shape ({', '.join(shape)}) = {expected}, got {np.shape(array)}"
             )
     return dims
+
+
+def _add_scaled(Y, a, X):
+    """Y += a X, a block of rows of X at a time: each block of a X is added while it is still
+    in the cache, so that a X costs one pass over memory rather than a whole array's two."""
+    rows = max(1, 32768 // max(1, X[0].size))  # blocks of 32768 numbers, 256 KiB in float64
+    if len(X) <= rows:
+        Y += np.multiply(a, X)
+        return
+    block = np.empty((rows, *X.shape[1:]), dtype=Y.dtype)
+    for start in range(0, len(X), rows):
+        part = block[: len(X) - start]
+        np.multiply(a, X[start : start + rows], out=part)
+        Y[start : start + rows] += part
 
 
 def _logsumexp(A, scratch=None):

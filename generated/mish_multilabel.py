@@ -27,10 +27,8 @@ WORKSPACE = {  # what make_workspace makes: each array's shape
     "Z": ("n", "h"),
     "O": ("n", "q"),
     "dW2": ("q", "h"),
-    "lam * W2": ("q", "h"),
     "dH": ("n", "h"),
     "dW1": ("h", "d"),
-    "lam * W1": ("h", "d"),
     "db1": ("h",),
 }
 
@@ -132,7 +130,7 @@ def _backward(params, cache, lam, workspace):
     dO = (_sigmoid(O) - Y) / n  # ∂J/∂o = (σ(o) - y)/n
     # ∂J/∂W2 = ∂J/∂o hᵀ + λ W2
     dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
-    dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))
+    _add_scaled(dW2, lam, W2)
     dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
     # ∂J/∂z = ∂J/∂h ⊙ (z (1 - tanh(softplus(z))²) σ(z) + tanh(softplus(z)))
     dZ = np.multiply(
@@ -142,7 +140,7 @@ def _backward(params, cache, lam, workspace):
     )
     # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
     dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
-    dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))
+    _add_scaled(dW1, lam, W1)
     db1 = np.sum(dZ, axis=0, out=workspace.get("db1"))  # ∂J/∂b1 = ∂J/∂z, summed over the examples
     return {
         "W1": dW1,
@@ -374,3 +372,17 @@ def _sizes(params, X, Y=None, V=None):
 def _sigmoid(A):
     """σ(a) = 1 / (1 + e^(−a)), written (1 + tanh(a/2)) / 2 so that no |a| overflows."""
     return 0.5 * np.tanh(0.5 * A) + 0.5
+
+
+def _add_scaled(Y, a, X):
+    """Y += a X, a block of rows of X at a time: each block of a X is added while it is still
+    in the cache, so that a X costs one pass over memory rather than a whole array's two."""
+    rows = max(1, 32768 // max(1, X[0].size))  # blocks of 32768 numbers, 256 KiB in float64
+    if len(X) <= rows:
+        Y += np.multiply(a, X)
+        return
+    block = np.empty((rows, *X.shape[1:]), dtype=Y.dtype)
+    for start in range(0, len(X), rows):
+        part = block[: len(X) - start]
+        np.multiply(a, X[start : start + rows], out=part)
+        Y[start : start + rows] += part

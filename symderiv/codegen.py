@@ -36,6 +36,7 @@ class Statement:
     expr: object = field(default=None, compare=False)  # what `code` computes, as SymPy
     chain: tuple = ()  # the same as in-place lines, the first writing into the workspace
     reuses: str = ""  # the array the chain writes into instead, which nothing reads again
+    written: tuple = ()  # parts of the chain computed as written, into arrays of their own
 
     @property
     def lines(self) -> tuple:
@@ -215,18 +216,18 @@ def _out(key, shape, buffers) -> str:
     return f'workspace.get("{key}")'
 
 
-def _chain(printer, target, expr, shape, buffers, dead=frozenset()) -> tuple:
-    """(lines, reused): the statement as in-place lines into the workspace (see
-    codegen_inplace), or into the array `reused`, one in `dead` that nothing reads afterwards;
-    ((), "") if the statement has no such form."""
+def _chain(printer, target, expr, shape, buffers, dead=frozenset()) -> dict:
+    """The Statement fields of the in-place form (see codegen_inplace): its lines, writing
+    into the workspace or into `reuses`, an array in `dead` that nothing reads afterwards, and
+    the parts it computes as written; {} if the statement has no such form."""
     chain = chained(printer, target, expr, f'workspace.get("{target}")', dead)
     if chain is None:
-        return (), ""
+        return {}
     if chain.reused is None:
         buffers[target] = shape
-    for key, leaf in chain.scratch:
-        buffers[key] = _array_shape(printer._lookup(leaf)[1])
-    return tuple(chain.lines), chain.out if chain.reused is not None else ""
+    printer.helpers |= chain.helpers
+    reuses = chain.out if chain.reused is not None else ""
+    return {"chain": tuple(chain.lines), "reuses": reuses, "written": tuple(chain.written)}
 
 
 def _dead_after(forms) -> list:
@@ -263,16 +264,16 @@ def _forward(tape, text, helpers, buffers, names):
             stored[("logsumexp", lse.args[0])] = "LSE"
         if step.op == "loss":
             for value, symbol in names.items():
-                chain, _ = _chain(printer, symbol.name, value, _array_shape(step.args[0]), buffers)
+                fields = _chain(printer, symbol.name, value, _array_shape(step.args[0]), buffers)
                 math = f"{symbol.name.lower()} = {text.doprint(value)}"
                 statements.append(
-                    Statement(symbol.name, printer.doprint(value), math, value, chain)
+                    Statement(symbol.name, printer.doprint(value), math, value, **fields)
                 )
                 stored[("shared", symbol)] = symbol.name
             expr = expr.xreplace(names)
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
-        chain, _ = _chain(printer, step.out.code, expr, _array_shape(step.out), buffers)
-        statements.append(Statement(step.out.code, printer.doprint(expr), math, expr, chain))
+        fields = _chain(printer, step.out.code, expr, _array_shape(step.out), buffers)
+        statements.append(Statement(step.out.code, printer.doprint(expr), math, expr, **fields))
     helpers |= printer.helpers
     return tuple(statements), stored
 
@@ -289,15 +290,16 @@ def _backward(forms, tape, stored, text, helpers, buffers, names):
             var, printer.doprint(closed), f"∂J/∂{var.name} = {text.doprint(adjoint.closed)}"
         )
         target = "d" + var.code
-        reuses = ""
-        if var.kind == "param" and var.is_vector:  # a bias: its gradient sums the rows
-            chain = ()
-            if isinstance(closed, sp.MatrixSymbol):
-                out = _out(target, _array_shape(var), buffers)
-                chain = (f"{target} = np.sum({printer.doprint(closed)}, axis=0, out={out})",)
+        if var.kind != "param" or not var.is_vector:
+            fields = _chain(printer, target, closed, _array_shape(var), buffers, dead)
+        elif isinstance(closed, sp.MatrixSymbol):  # a bias: its gradient sums the rows
+            out = _out(target, _array_shape(var), buffers)
+            fields = {
+                "chain": (f"{target} = np.sum({printer.doprint(closed)}, axis=0, out={out})",)
+            }
         else:
-            chain, reuses = _chain(printer, target, closed, _array_shape(var), buffers, dead)
-        statements.append(Statement(target, code, math, closed, chain, reuses))
+            fields = {}
+        statements.append(Statement(target, code, math, closed, **fields))
         used.update(closed.atoms(sp.Symbol, sp.MatrixSymbol))
     helpers |= printer.helpers
     return tuple(statements), used

@@ -8,8 +8,8 @@
 The first operation writes into the workspace's array for Z (or a new one, when there is no
 workspace: `get` gives None); every later one updates Z in place. So with a workspace a call
 allocates nothing the size of a layer, and without one it holds no more temporaries than the
-expression would. A term the size of a weight, such as λ W1, gets a workspace array of its
-own. A part that has no in-place form (a helper function, a per-example sum) is computed as it
+expression would. A scaled weight, λ W1, is added a block of rows at a time (_add_scaled), so
+it needs no array of its size. A part that has no in-place form (a helper function, a per-example sum) is computed as it
 is written, into a new array; where that is the whole statement, the statement stays as it is.
 """
 
@@ -42,8 +42,9 @@ class Chain:
         self.out = out
         self.dead = dead  # arrays nothing reads after this statement, free to overwrite
         self.lines = []
-        self.scratch = []  # (key, weight) for terms the size of a weight: λ W1
         self.reused = None  # the dead array the result went into, if any
+        self.written = []  # the parts NumPy computes as written, each into arrays of its own
+        self.helpers = set()  # helper functions the lines call
 
     def first(self, call: str):
         """target = call(…, out=…): the operation that makes the array."""
@@ -115,18 +116,19 @@ class Chain:
         for term in terms:
             if term is spine:
                 continue
-            coeff, leaf = _scaled_leaf(term) or (sp.S.One, term)
-            sign = "-" if coeff.could_extract_minus_sign() else "+"
-            coeff = -coeff if sign == "-" else coeff
-            if coeff == 1 or not isinstance(leaf, sp.MatrixExpr):
-                self.then(f"{self.target} {sign}= {self.printer._operand(coeff * leaf)}")
-            else:  # λ W1: into an array of its own, that the workspace keeps
-                key = f"{self.printer.doprint(coeff)} * {self.printer.doprint(leaf)}"
-                self.scratch.append((key, leaf))
-                self.then(
-                    f"{self.target} {sign}= np.multiply({self.printer.doprint(coeff)}, "
-                    f'{self.printer.doprint(leaf)}, out=workspace.get("{key}"))'
-                )
+            scaled = _scaled_leaf(term)
+            if scaled is None:  # computed as written, into an array of its own
+                self.written.append(term)
+                self.then(f"{self.target} += {self.printer.doprint(term)}")
+                continue
+            coeff, leaf = scaled
+            if coeff in (1, -1):
+                sign = "+" if coeff == 1 else "-"
+                self.then(f"{self.target} {sign}= {self.printer.doprint(leaf)}")
+            else:  # λ W1, a block of rows at a time (see _add_scaled)
+                self.helpers.add("add_scaled")
+                args = f"{self.printer.doprint(coeff)}, {self.printer.doprint(leaf)}"
+                self.then(f"_add_scaled({self.target}, {args})")
         return True
 
     def multiply(self, factors) -> bool:
@@ -145,7 +147,9 @@ class Chain:
                 self.reused = dead[0]
                 self.out = p.doprint(dead[0])
             a, b, *rest = factors
+            self.written += [f for f in (a, b) if _is_array_op(f)]
             self.first(f"np.multiply({_factor(p, a)}, {_factor(p, b)})")
+        self.written += [f for f in rest if _is_array_op(f)]
         for factor in rest:
             self.then(f"{self.target} *= {_factor(p, factor)}")
         return True
@@ -226,8 +230,8 @@ def _is_step(factor) -> bool:
 
 
 def chained(printer, target, expr, out, dead=frozenset()):
-    """The Chain computing `expr` into `target` in place (its lines, the scratch arrays it
-    needs, the dead array it reused), or None if `expr` has no such form (a leaf, a helper
+    """The Chain computing `expr` into `target` in place (its lines, the parts computed as
+    written, the helpers they call, the dead array it reused), or None if `expr` has no such form (a leaf, a helper
     function's result, a per-example sum)."""
     chain = Chain(printer, target, out, dead)
     if expr is None or not _is_array_op(expr) or not chain.into(expr):

@@ -11,7 +11,7 @@ current layer: at most the previous layer and the new one at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -77,16 +77,17 @@ def items(model) -> list[Item]:
     tape = derivation.tape
     forms = backward_forms(derivation, _derivatives_from_outputs(tape))
     names = shared(loss_formula(tape), [form for _, form in forms])
-    reused = {s.target: s.reuses for s in module_spec(model).backward if s.reuses}
+    spec = module_spec(model)
+    statements = {s.target: s for s in (*spec.forward, *spec.backward)}
     used = set()
     backward = []
     for adjoint, closed in forms:
         closed = closed.xreplace(names)
         used |= closed.atoms(sp.MatrixSymbol)
-        name = "d" + adjoint.var.code
-        temporaries = max(0, registers(closed) - 1)
-        item = Item("backward", name, numbers_of(adjoint.var), True, temporaries)
-        backward.append(replace(item, reuses=reused[name]) if name in reused else item)
+        s = statements["d" + adjoint.var.code]
+        backward.append(
+            Item("backward", s.target, numbers_of(adjoint.var), True, _temporaries(s), s.reuses)
+        )
     forward = []
     for step in tape.steps[:-1]:
         inputs = [a.symbol for a in step.args]
@@ -94,16 +95,24 @@ def items(model) -> list[Item]:
         if expr.atoms(LogSumExp):
             forward.append(Item("forward", "LSE", DIMS["n"], True, 1))
         if step.op == "loss":  # what forward keeps of the loss's formula: R = O - Y
-            for value, symbol in names.items():
+            for symbol in names.values():
                 numbers = numbers_of(step.args[0])
-                kept = symbol in used
-                forward.append(Item("forward", symbol.name, numbers, kept, registers(value) - 1))
+                temporaries = _temporaries(statements[symbol.name])
+                forward.append(Item("forward", symbol.name, numbers, symbol in used, temporaries))
             expr = expr.xreplace(names)
         kept = step.out.symbol in used
-        forward.append(
-            Item("forward", step.out.code, numbers_of(step.out), kept, max(0, registers(expr) - 1))
-        )
+        temporaries = _temporaries(statements[step.out.code])
+        forward.append(Item("forward", step.out.code, numbers_of(step.out), kept, temporaries))
     return forward + backward
+
+
+def _temporaries(statement) -> int:
+    """Arrays of the result's size the statement holds besides it: for in-place lines, what
+    their largest part computed as written needs (the parts come one after another); else
+    what NumPy needs for the expression it is written as, less its result."""
+    if statement.chain:
+        return max((registers(part) for part in statement.written), default=0)
+    return max(0, registers(statement.expr) - 1)
 
 
 def training_peak(model, arrays=None) -> sp.Expr:

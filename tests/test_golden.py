@@ -61,7 +61,7 @@ def test_check_reports_drift_with_a_diff_and_the_fix(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
     shutil.copytree(ROOT / "generated", tmp_path / "generated")
     module = tmp_path / "generated" / "relu_squared.py"
-    decay = '    dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))\n'
+    decay = "    _add_scaled(dW2, lam, W2)\n"
     module.write_text(module.read_text().replace(decay, ""))
     (tmp_path / "generated" / "seed.svg").unlink()
     done = run("check", cwd=tmp_path)

@@ -29,7 +29,7 @@ def test_gradients_match_central_differences(concrete, seed):
 def test_a_wrong_gradient_is_caught():
     model = Model(activation="tanh", loss="squared")
     source = module_source(model)
-    decay = '    dW2 += np.multiply(lam, W2, out=workspace.get("lam * W2"))\n'
+    decay = "    _add_scaled(dW2, lam, W2)\n"
     assert decay in source
     broken = load_source(source.replace(decay, ""), "broken")
     report = check_against_differences(model, broken)

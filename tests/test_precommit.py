@@ -40,7 +40,7 @@ def test_hook_passes_a_fresh_project_and_fails_a_stale_one(tmp_path):
     done = _hook(tmp_path)
     assert done.returncode == 0 and "grad/net.py" in done.stdout, done.stdout
     module = tmp_path / "grad" / "net.py"
-    decay = '    dW1 += np.multiply(lam, W1, out=workspace.get("lam * W1"))\n'
+    decay = "    _add_scaled(dW1, lam, W1)\n"
     assert decay in module.read_text()
     module.write_text(module.read_text().replace(decay, ""))
     done = _hook(tmp_path)
