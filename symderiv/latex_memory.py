@@ -46,7 +46,8 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
         cells = (names[row.name], f"${latex.doprint(row.numbers)}$")
         if at is not None:
             cells += (size(row.numbers),)
-        table.append(cells + (words["memory_roles"][row.note or row.kind],))
+        role = words["memory_roles"][row.note or row.kind]
+        table.append(cells + (role.replace("{array}", names.get(row.reuses, "")),))
     # In all: the arrays with a row per example, n (…), and the rest, a sum that can break.
     kept = sp.expand(sp.Add(*(row.numbers for row in found if row.kind != "parameters")))
     n = DIMS["n"]

@@ -156,6 +156,7 @@ class Row:
     name: str
     numbers: sp.Expr
     note: str = ""
+    reuses: str = ""  # the array this one is written into, so that it takes no memory
 
 
 def rows(model, arrays=None) -> list[Row]:
@@ -167,8 +168,10 @@ def rows(model, arrays=None) -> list[Row]:
     gradients = {"d" + p.code for p in params}
     found += [
         Row("backward", i.name, i.numbers, "gradient" if i.name in gradients else "adjoint")
+        if not i.reuses
+        else Row("backward", i.name, sp.Integer(0), "reused", i.reuses)  # dZ in dH's array
         for i in arrays
-        if i.phase == "backward" and not i.reuses  # dZ in dH's array needs no row of its own
+        if i.phase == "backward"
     ]
     return found
 
@@ -202,7 +205,8 @@ def table(model, sizes, n: int, dtype: str) -> str:
     arrays = items(model)
     for r in rows(model, arrays):
         label = labels[r.kind] + ("" if r.kind == "parameters" else r.name)
-        lines.append(row(label, r.numbers, r.note))
+        note = f"adjoint, written into {r.reuses}" if r.reuses else r.note
+        lines.append(row(label, r.numbers, note))
     over = "max over the statements"
     lines.append(row("peak, with temporaries", training_peak(model, arrays), formula=over))
     lines.append("prediction (predict):")
