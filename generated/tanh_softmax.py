@@ -25,7 +25,6 @@ SHAPES = {
 SIZES = ("d", "h", "q")
 WORKSPACE = {  # what make_workspace makes: each array's shape
     "Z": ("n", "h"),
-    "H": ("n", "h"),
     "O": ("n", "q"),
     "exp(O - max)": ("n", "q"),
     "dO": ("n", "q"),
@@ -90,7 +89,7 @@ def forward(params, X, Y, lam, workspace=None):
     # z = W1 x + b1
     Z = np.matmul(X, W1.T, out=workspace.get("Z"))
     Z += b1
-    H = np.tanh(Z, out=workspace.get("H"))  # h = tanh(z)
+    H = np.tanh(Z, out=Z)  # h = tanh(z)
     O = np.matmul(H, W2.T, out=workspace.get("O"))  # o = W2 h
     LSE = _logsumexp(O, workspace.get("exp(O - max)"))  # logsumexp(o)
     L = LSE - np.einsum("ij,ij->i", Y, O)  # L = -yᵀ log(softmax(o))

@@ -103,7 +103,8 @@ def module_spec(model) -> ModuleSpec:
     buffers = {}  # the workspace: key → shape in dimension names
     forms = backward_forms(derivation, _derivatives_from_outputs(tape))
     names = shared(loss_formula(tape), [form for _, form in forms])
-    forward, stored = _forward(tape, text, helpers, buffers, names)
+    kept = set().union(*(form.xreplace(names).atoms(sp.MatrixSymbol) for _, form in forms))
+    forward, stored = _forward(tape, text, helpers, buffers, names, kept)
     backward, used = _backward(forms, tape, stored, text, helpers, buffers, names)
     reduce, written = {"mean": (".sum() / n", "(1/n) Σᵢ"), "sum": (".sum()", "Σᵢ")}[
         model.reduction
@@ -247,16 +248,26 @@ def loss_formula(tape):
     return step.fn.formula(*(a.symbol for a in step.args))
 
 
-def _forward(tape, text, helpers, buffers, names):
+def _forward(tape, text, helpers, buffers, names, kept):
     """The forward statements, and the arrays kept for backward besides the tape's variables:
     logsumexp(o), from which backward gets softmax(o) without another max and sum, and what
-    the loss shares with backward (`names`, see shared.py)."""
+    the loss shares with backward (`names`, see shared.py). A statement may write into an
+    array that neither backward (`kept`) nor a later statement reads: tanh(z) into z."""
     stored, statements = {}, []
     printer = BatchNumPyPrinter(tape.variables, stored)  # sees what `stored` gains below
-    for step in tape.steps[:-1]:  # the objective J is its own statement
+    steps = tape.steps[:-1]  # the objective J is its own statement
+    exprs = [
+        loss_formula(tape) if s.op == "loss" else apply(s, [a.symbol for a in s.args])
+        for s in steps
+    ]
+    for i, (step, expr) in enumerate(zip(steps, exprs)):
         inputs = [a.symbol for a in step.args]
-        # A loss is computed by its stable formula; the comment shows its definition.
-        expr = loss_formula(tape) if step.op == "loss" else apply(step, inputs)
+        later = set().union(*(e.atoms(sp.MatrixSymbol) for e in exprs[i + 1 :]))
+        dead = {
+            a.symbol
+            for a in step.args
+            if a.kind not in ("input", "target", "param") and a.symbol not in kept | later
+        }
         for lse in sorted(expr.atoms(LogSumExp), key=sp.default_sort_key):
             scratch = _out("exp(O - max)", _array_shape(step.args[0]), buffers)
             code = f"_logsumexp({printer.doprint(lse.args[0])}, {scratch})"
@@ -272,7 +283,7 @@ def _forward(tape, text, helpers, buffers, names):
                 stored[("shared", symbol)] = symbol.name
             expr = expr.xreplace(names)
         math = f"{step.out.name} = {text.doprint(apply(step, inputs))}"
-        fields = _chain(printer, step.out.code, expr, _array_shape(step.out), buffers)
+        fields = _chain(printer, step.out.code, expr, _array_shape(step.out), buffers, dead)
         statements.append(Statement(step.out.code, printer.doprint(expr), math, expr, **fields))
     helpers |= printer.helpers
     return tuple(statements), stored

@@ -53,6 +53,15 @@ class Chain:
     def then(self, line: str):
         self.lines.append(line)
 
+    def take(self, operand) -> bool:
+        """Write the result into `operand`'s array if nothing reads it after this statement
+        and the first operation, about to be written, reads it entry by entry."""
+        if operand in self.dead and not self.lines:
+            self.reused = operand
+            self.out = self.printer.doprint(operand)
+            return True
+        return False
+
     def into(self, expr) -> bool:
         """Add the lines computing `expr` into target; False if `expr` has no such form."""
         p = self.printer
@@ -142,10 +151,8 @@ class Chain:
         else:
             del self.lines[mark:]
             dead = [f for f in factors if f in self.dead]
-            if dead and mark == 0:  # the result goes into an array nothing reads again
+            if dead and self.take(dead[0]):
                 factors = [dead[0], *(f for f in factors if f is not dead[0])]
-                self.reused = dead[0]
-                self.out = p.doprint(dead[0])
             a, b, *rest = factors
             self.written += [f for f in (a, b) if _is_array_op(f)]
             self.first(f"np.multiply({_factor(p, a)}, {_factor(p, b)})")
@@ -162,6 +169,7 @@ class Chain:
         if isinstance(body, sp.Max) and len(body.args) == 2 and t in body.args:
             (number,) = [a for a in body.args if a != t]
             if number.is_number and not _is_array_op(arg):
+                self.take(arg)
                 self.first(f"np.maximum({p.doprint(arg)}, {p.doprint(number)})")
                 return True
             return False
@@ -171,6 +179,7 @@ class Chain:
                     return False
                 self.then(f"{UFUNCS[body.func]}({self.target}, out={self.target})")
             else:
+                self.take(arg)
                 self.first(f"{UFUNCS[body.func]}({p.doprint(arg)})")
             return True
         if body == t**2 and not _is_array_op(arg):

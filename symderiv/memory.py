@@ -101,8 +101,10 @@ def items(model) -> list[Item]:
                 forward.append(Item("forward", symbol.name, numbers, symbol in used, temporaries))
             expr = expr.xreplace(names)
         kept = step.out.symbol in used
-        temporaries = _temporaries(statements[step.out.code])
-        forward.append(Item("forward", step.out.code, numbers_of(step.out), kept, temporaries))
+        s = statements[step.out.code]
+        forward.append(
+            Item("forward", s.target, numbers_of(step.out), kept, _temporaries(s), s.reuses)
+        )
     return forward + backward
 
 

@@ -178,7 +178,7 @@ def test_a_workspace_keeps_the_dtype_of_float32_inputs():
             r'workspace\["dW1"\]: expected a '
             r"float64 array of shape \(h, d\) = \(4, 3\), got float32 \(4, 3\)",
         ),
-        (lambda ws: ws.pop("H"), r'workspace\["H"\]: expected a float64 array .* got none'),
+        (lambda ws: ws.pop("dW2"), r'workspace\["dW2"\]: expected a float64 array .* got none'),
     ],
 )
 def test_a_workspace_that_does_not_fit_is_named(change, message):
