@@ -30,11 +30,8 @@ SHAPES = {
 SIZES = ("d", "h1", "h2", "h3", "q")
 WORKSPACE = {  # what make_workspace makes: each array's shape
     "Z1": ("n", "h1"),
-    "H1": ("n", "h1"),
     "Z2": ("n", "h2"),
-    "H2": ("n", "h2"),
     "Z3": ("n", "h3"),
-    "H3": ("n", "h3"),
     "O": ("n", "q"),
     "exp(O - max)": ("n", "q"),
     "dO": ("n", "q"),
@@ -127,15 +124,15 @@ def forward(params, X, Y, lam, workspace=None):
     # z1 = W1 x + b1
     Z1 = np.matmul(X, W1.T, out=workspace.get("Z1"))
     Z1 += b1
-    H1 = np.maximum(Z1, 0, out=workspace.get("H1"))  # h1 = max(0, z1)
+    H1 = np.maximum(Z1, 0, out=Z1)  # h1 = max(0, z1)
     # z2 = W2 h1 + b2
     Z2 = np.matmul(H1, W2.T, out=workspace.get("Z2"))
     Z2 += b2
-    H2 = np.maximum(Z2, 0, out=workspace.get("H2"))  # h2 = max(0, z2)
+    H2 = np.maximum(Z2, 0, out=Z2)  # h2 = max(0, z2)
     # z3 = W3 h2 + b3
     Z3 = np.matmul(H2, W3.T, out=workspace.get("Z3"))
     Z3 += b3
-    H3 = np.maximum(Z3, 0, out=workspace.get("H3"))  # h3 = max(0, z3)
+    H3 = np.maximum(Z3, 0, out=Z3)  # h3 = max(0, z3)
     # o = W4 h3 + b4
     O = np.matmul(H3, W4.T, out=workspace.get("O"))
     O += b4
@@ -147,11 +144,8 @@ def forward(params, X, Y, lam, workspace=None):
     cache = {
         "n": n,
         "X": X,
-        "Z1": Z1,
         "H1": H1,
-        "Z2": Z2,
         "H2": H2,
-        "Z3": Z3,
         "H3": H3,
         "O": O,
         "Y": Y,
@@ -192,11 +186,8 @@ def _backward(params, cache, lam, workspace):
     W4 = params["W4"]
     n = cache["n"]
     X = cache["X"]
-    Z1 = cache["Z1"]
     H1 = cache["H1"]
-    Z2 = cache["Z2"]
     H2 = cache["H2"]
-    Z3 = cache["Z3"]
     H3 = cache["H3"]
     O = cache["O"]
     Y = cache["Y"]
@@ -211,21 +202,21 @@ def _backward(params, cache, lam, workspace):
     _add_scaled(dW4, lam, W4)
     dH3 = np.matmul(dO, W4, out=workspace.get("dH3"))  # ∂J/∂h3 = W4ᵀ ∂J/∂o
     db4 = np.sum(dO, axis=0, out=workspace.get("db4"))  # ∂J/∂b4 = ∂J/∂o, summed over the examples
-    dZ3 = np.multiply(dH3, Z3 > 0, out=dH3)  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
+    dZ3 = np.multiply(dH3, H3 > 0, out=dH3)  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
     # ∂J/∂W3 = ∂J/∂z3 h2ᵀ + λ W3
     dW3 = np.matmul(dZ3.T, H2, out=workspace.get("dW3"))
     _add_scaled(dW3, lam, W3)
     dH2 = np.matmul(dZ3, W3, out=workspace.get("dH2"))  # ∂J/∂h2 = W3ᵀ ∂J/∂z3
     # ∂J/∂b3 = ∂J/∂z3, summed over the examples
     db3 = np.sum(dZ3, axis=0, out=workspace.get("db3"))
-    dZ2 = np.multiply(dH2, Z2 > 0, out=dH2)  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
+    dZ2 = np.multiply(dH2, H2 > 0, out=dH2)  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
     # ∂J/∂W2 = ∂J/∂z2 h1ᵀ + λ W2
     dW2 = np.matmul(dZ2.T, H1, out=workspace.get("dW2"))
     _add_scaled(dW2, lam, W2)
     dH1 = np.matmul(dZ2, W2, out=workspace.get("dH1"))  # ∂J/∂h1 = W2ᵀ ∂J/∂z2
     # ∂J/∂b2 = ∂J/∂z2, summed over the examples
     db2 = np.sum(dZ2, axis=0, out=workspace.get("db2"))
-    dZ1 = np.multiply(dH1, Z1 > 0, out=dH1)  # ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
+    dZ1 = np.multiply(dH1, H1 > 0, out=dH1)  # ∂J/∂z1 = ∂J/∂h1 ⊙ 1(z1 > 0)
     # ∂J/∂W1 = ∂J/∂z1 xᵀ + λ W1
     dW1 = np.matmul(dZ1.T, X, out=workspace.get("dW1"))
     _add_scaled(dW1, lam, W1)
@@ -342,22 +333,19 @@ def _hvp(params, cache, lam, V):
     vb4 = V["b4"]
     n = cache["n"]
     X = cache["X"]
-    Z1 = cache["Z1"]
     H1 = cache["H1"]
-    Z2 = cache["Z2"]
     H2 = cache["H2"]
-    Z3 = cache["Z3"]
     H3 = cache["H3"]
     O = cache["O"]
     Y = cache["Y"]
     LSE = cache["LSE"]
     P = np.exp(O - LSE[:, None])  # p = softmax(o)
     rZ1 = X @ vW1.T + vb1  # R{z1} = V_W1 x + V_b1
-    rH1 = (Z1 > 0) * rZ1  # R{h1} = φ′(z1) ⊙ R{z1}
+    rH1 = (H1 > 0) * rZ1  # R{h1} = φ′(z1) ⊙ R{z1}
     rZ2 = H1 @ vW2.T + rH1 @ W2.T + vb2  # R{z2} = V_W2 h1 + W2 R{h1} + V_b2
-    rH2 = (Z2 > 0) * rZ2  # R{h2} = φ′(z2) ⊙ R{z2}
+    rH2 = (H2 > 0) * rZ2  # R{h2} = φ′(z2) ⊙ R{z2}
     rZ3 = H2 @ vW3.T + rH2 @ W3.T + vb3  # R{z3} = V_W3 h2 + W3 R{h2} + V_b3
-    rH3 = (Z3 > 0) * rZ3  # R{h3} = φ′(z3) ⊙ R{z3}
+    rH3 = (H3 > 0) * rZ3  # R{h3} = φ′(z3) ⊙ R{z3}
     rO = H3 @ vW4.T + rH3 @ W4.T + vb4  # R{o} = V_W4 h3 + W4 R{h3} + V_b4
     dO = (P - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o) softmax(o)ᵀ R{o})/n
@@ -366,20 +354,20 @@ def _hvp(params, cache, lam, V):
     dH3 = dO @ W4  # ∂J/∂h3 = W4ᵀ ∂J/∂o
     rdH3 = dO @ vW4 + rdO @ W4  # R{∂J/∂h3} = V_W4ᵀ ∂J/∂o + W4ᵀ R{∂J/∂o}
     rdb4 = rdO.sum(axis=0)  # R{∂J/∂b4} = R{∂J/∂o}, summed over the examples
-    dZ3 = dH3 * (Z3 > 0)  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
-    rdZ3 = rdH3 * (Z3 > 0)  # R{∂J/∂z3} = R{∂J/∂h3} ⊙ φ′(z3) + ∂J/∂h3 ⊙ φ″(z3) ⊙ R{z3}
+    dZ3 = dH3 * (H3 > 0)  # ∂J/∂z3 = ∂J/∂h3 ⊙ 1(z3 > 0)
+    rdZ3 = rdH3 * (H3 > 0)  # R{∂J/∂z3} = R{∂J/∂h3} ⊙ φ′(z3) + ∂J/∂h3 ⊙ φ″(z3) ⊙ R{z3}
     # R{∂J/∂W3} = R{∂J/∂z3} h2ᵀ + ∂J/∂z3 R{h2}ᵀ + λ V_W3
     rdW3 = rdZ3.T @ H2 + dZ3.T @ rH2 + lam * vW3
     dH2 = dZ3 @ W3  # ∂J/∂h2 = W3ᵀ ∂J/∂z3
     rdH2 = dZ3 @ vW3 + rdZ3 @ W3  # R{∂J/∂h2} = V_W3ᵀ ∂J/∂z3 + W3ᵀ R{∂J/∂z3}
     rdb3 = rdZ3.sum(axis=0)  # R{∂J/∂b3} = R{∂J/∂z3}, summed over the examples
-    dZ2 = dH2 * (Z2 > 0)  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
-    rdZ2 = rdH2 * (Z2 > 0)  # R{∂J/∂z2} = R{∂J/∂h2} ⊙ φ′(z2) + ∂J/∂h2 ⊙ φ″(z2) ⊙ R{z2}
+    dZ2 = dH2 * (H2 > 0)  # ∂J/∂z2 = ∂J/∂h2 ⊙ 1(z2 > 0)
+    rdZ2 = rdH2 * (H2 > 0)  # R{∂J/∂z2} = R{∂J/∂h2} ⊙ φ′(z2) + ∂J/∂h2 ⊙ φ″(z2) ⊙ R{z2}
     # R{∂J/∂W2} = R{∂J/∂z2} h1ᵀ + ∂J/∂z2 R{h1}ᵀ + λ V_W2
     rdW2 = rdZ2.T @ H1 + dZ2.T @ rH1 + lam * vW2
     rdH1 = dZ2 @ vW2 + rdZ2 @ W2  # R{∂J/∂h1} = V_W2ᵀ ∂J/∂z2 + W2ᵀ R{∂J/∂z2}
     rdb2 = rdZ2.sum(axis=0)  # R{∂J/∂b2} = R{∂J/∂z2}, summed over the examples
-    rdZ1 = rdH1 * (Z1 > 0)  # R{∂J/∂z1} = R{∂J/∂h1} ⊙ φ′(z1) + ∂J/∂h1 ⊙ φ″(z1) ⊙ R{z1}
+    rdZ1 = rdH1 * (H1 > 0)  # R{∂J/∂z1} = R{∂J/∂h1} ⊙ φ′(z1) + ∂J/∂h1 ⊙ φ″(z1) ⊙ R{z1}
     rdW1 = rdZ1.T @ X + lam * vW1  # R{∂J/∂W1} = R{∂J/∂z1} xᵀ + λ V_W1
     rdb1 = rdZ1.sum(axis=0)  # R{∂J/∂b1} = R{∂J/∂z1}, summed over the examples
     return {

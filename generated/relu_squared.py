@@ -24,7 +24,6 @@ SHAPES = {
 SIZES = ("d", "h", "q")
 WORKSPACE = {  # what make_workspace makes: each array's shape
     "Z": ("n", "h"),
-    "H": ("n", "h"),
     "O": ("n", "q"),
     "R": ("n", "q"),
     "dO": ("n", "q"),
@@ -83,7 +82,7 @@ def forward(params, X, Y, lam, workspace=None):
     W2 = params["W2"]
     workspace = _workspace(workspace, params, n, X)
     Z = np.matmul(X, W1.T, out=workspace.get("Z"))  # z = W1 x
-    H = np.maximum(Z, 0, out=workspace.get("H"))  # h = max(0, z)
+    H = np.maximum(Z, 0, out=Z)  # h = max(0, z)
     O = np.matmul(H, W2.T, out=workspace.get("O"))  # o = W2 h
     R = np.subtract(O, Y, out=workspace.get("R"))  # r = o - y
     L = np.einsum("ij,ij->i", R, R) / 2  # L = ‖o - y‖²/2
@@ -92,7 +91,6 @@ def forward(params, X, Y, lam, workspace=None):
     cache = {
         "n": n,
         "X": X,
-        "Z": Z,
         "H": H,
         "R": R,
     }
@@ -119,7 +117,6 @@ def _backward(params, cache, lam, workspace):
     W2 = params["W2"]
     n = cache["n"]
     X = cache["X"]
-    Z = cache["Z"]
     H = cache["H"]
     R = cache["R"]
     dO = np.divide(R, n, out=workspace.get("dO"))  # ∂J/∂o = (o - y)/n
@@ -127,7 +124,7 @@ def _backward(params, cache, lam, workspace):
     dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
     _add_scaled(dW2, lam, W2)
     dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
-    dZ = np.multiply(dH, Z > 0, out=dH)  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
+    dZ = np.multiply(dH, H > 0, out=dH)  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
     # ∂J/∂W1 = ∂J/∂z xᵀ + λ W1
     dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
     _add_scaled(dW1, lam, W1)
@@ -209,17 +206,16 @@ def _hvp(params, cache, lam, V):
     vW2 = V["W2"]
     n = cache["n"]
     X = cache["X"]
-    Z = cache["Z"]
     H = cache["H"]
     R = cache["R"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
-    rH = (Z > 0) * rZ  # R{h} = φ′(z) ⊙ R{z}
+    rH = (H > 0) * rZ  # R{h} = φ′(z) ⊙ R{z}
     rO = H @ vW2.T + rH @ W2.T  # R{o} = V_W2 h + W2 R{h}
     dO = R / n  # ∂J/∂o = (o - y)/n
     rdO = rO / n  # R{∂J/∂o} = R{o}/n
     rdW2 = rdO.T @ H + dO.T @ rH + lam * vW2  # R{∂J/∂W2} = R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ + λ V_W2
     rdH = dO @ vW2 + rdO @ W2  # R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
-    rdZ = rdH * (Z > 0)  # R{∂J/∂z} = R{∂J/∂h} ⊙ φ′(z) + ∂J/∂h ⊙ φ″(z) ⊙ R{z}
+    rdZ = rdH * (H > 0)  # R{∂J/∂z} = R{∂J/∂h} ⊙ φ′(z) + ∂J/∂h ⊙ φ″(z) ⊙ R{z}
     rdW1 = rdZ.T @ X + lam * vW1  # R{∂J/∂W1} = R{∂J/∂z} xᵀ + λ V_W1
     return {
         "W1": rdW1,

@@ -80,6 +80,8 @@ class Activation:
         """φ′ written with y = φ(t) alone, when it can be; None otherwise."""
         if self.formula == t or not self.is_concrete:
             return None
+        if self.formula == sp.Max(0, t):  # ReLU: max(0, t) > 0 exactly where t > 0
+            return sp.Lambda(out, self.derivative.expr.subs(t, out))
         d = self.derivative.expr.subs(self.formula, out)
         return None if d.has(t) else sp.Lambda(out, d)
 

@@ -55,26 +55,31 @@ def parse_formula(text: str) -> sp.Expr:
 PROBES = tuple(k / 4 for k in range(-24, 25))
 
 
+def numpy_function(expr):
+    """A formula in t as a function of a NumPy array (sigmoid, softplus and erf included)."""
+    import numpy as np
+
+    functions = {
+        "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+        "softplus": lambda x: np.logaddexp(0, x),
+        "erf": np.vectorize(math.erf, otypes=[float]),
+    }
+    return sp.lambdify(t, expr, modules=[functions, "numpy"])
+
+
 def _check_defined(expr) -> None:
     """Refuse a formula that, or whose derivative, is not a finite real number at some probe:
     1/t and log(t) at 0, sqrt(t) below 0, exp(exp(exp(t))) where it overflows."""
     import numpy as np  # here, not above: only a formula needs it, and it takes 0.1 s to load
 
     probes = np.array(PROBES)
-    functions = {
-        "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-        "softplus": lambda x: np.logaddexp(0, x),
-        "erf": np.vectorize(math.erf, otypes=[float]),
-    }
     for what, f in (("the formula", expr), ("its derivative", sp.diff(expr, t))):
         if f.has(sp.Derivative, sp.Subs):
             raise UsageError(f"{what} cannot be written in closed form: {f}")
         if f.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise UsageError(f"{what} is not defined: it divides by zero")
         with np.errstate(all="ignore"):
-            values = np.broadcast_to(
-                np.asarray(sp.lambdify(t, f, modules=[functions, "numpy"])(probes)), probes.shape
-            )
+            values = np.broadcast_to(np.asarray(numpy_function(f)(probes)), probes.shape)
         bad = ~np.isfinite(values) | (np.imag(values) != 0)
         if bad.any():
             at = probes[bad.argmax()]

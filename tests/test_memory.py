@@ -58,7 +58,8 @@ def test_memory_command_prints_formulas_and_bytes():
     )
     assert done.returncode == 0, done.stderr
     assert "4 bytes a number, at d=784, h=256, q=10, n=256" in done.stdout
-    assert "kept by forward: Z" in done.stdout and "h*n" in done.stdout
+    assert "kept by forward: H" in done.stdout and "h*n" in done.stdout  # ReLU′ reads h
+    assert "kept by forward: Z" not in done.stdout
     assert "backward: dW1" in done.stdout and f"{784 * 256 * 4:,} B" in done.stdout
 
 

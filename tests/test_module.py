@@ -93,11 +93,12 @@ def test_backward_recomputes_no_forward_product_or_activation(concrete):
     code = "\n".join(line.split("#")[0] for line in body.splitlines() if '"""' not in line)
     for product in ("X @", "H @ W", "@ W1.T", "np.matmul(X,", "np.matmul(H, W", "W1.T, out"):
         assert product not in code, product
-    for layer in concrete.stack[0]:
+    for k, layer in enumerate(concrete.stack[0], start=1):
         # Where φ′ can be written with the output h alone, backward reads h and calls nothing
-        # that forward called to compute it (tanh′ = 1 − h², σ′ = h (1 − h)).
+        # that forward called to compute it (tanh′ = 1 − h², σ′ = h (1 − h), ReLU′ = 1(h > 0)).
+        z = "Z" if concrete.depth == 1 else f"Z{k}"
         if activation(layer.activation).derivative_from_output is not None:
-            for call in ("np.tanh(Z", "_sigmoid(Z"):
+            for call in (f"np.tanh({z})", f"_sigmoid({z})", f"{z} > 0"):
                 assert call not in code, call
     if all(layer.activation in ("relu", "identity") for layer in concrete.stack[0]):
         assert "np.maximum(" not in code

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import activation
-from ..naming import layer_name
+from ..formula import numpy_function
 
 TOLERANCE = 1e-6  # relative error allowed against central differences, in float64
 STEP = 1e-4  # the step of the fourth-order central difference
@@ -49,11 +49,7 @@ def load_file(path, name: str | None = None) -> types.ModuleType:
 
 def sample_point(model, module, sizes, n: int, rng: np.random.Generator):
     """(params, X, Y, lam) at random, with every pre-activation away from its layer's kinks."""
-    kinked = [
-        (layer_name("z", k, model.depth).upper(), activation(layer.activation).kinks)
-        for k, layer in enumerate(model.stack[0], start=1)
-    ]
-    kinked = [(name, np.array(points)) for name, points in kinked if points]
+    kinks = [np.array(activation(layer.activation).kinks) for layer in model.stack[0]]
     for _ in range(1000):
         params = module.init_params(sizes, rng)
         for name in module.PARAMETERS:
@@ -66,16 +62,28 @@ def sample_point(model, module, sizes, n: int, rng: np.random.Generator):
             Y = rng.uniform(0, 1, size=(n, sizes[-1]))
         else:
             Y = rng.standard_normal((n, sizes[-1]))
-        if not kinked:
+        if not any(k.size for k in kinks):
             break
-        cache = module.forward(params, X, Y, 0.0)[1]
         if all(
-            np.abs(cache[name][..., None] - points).min() > KINK_MARGIN for name, points in kinked
+            np.abs(Z[..., None] - points).min() > KINK_MARGIN
+            for Z, points in zip(pre_activations(model, params, X), kinks)
+            if points.size
         ):
             break
     else:
         raise RuntimeError("could not draw a point away from the activations' kinks")
     return params, X, Y, float(rng.uniform(0.1, 1.0))
+
+
+def pre_activations(model, params, X) -> list:
+    """Each hidden layer's pre-activations Z, computed here from the model's formulas (the
+    generated module need not keep them: ReLU's backward reads H)."""
+    found, A = [], X
+    for k, layer in enumerate(model.stack[0], start=1):
+        Z = A @ params[f"W{k}"].T + params.get(f"b{k}", 0.0)
+        found.append(Z)
+        A = np.broadcast_to(numpy_function(activation(layer.activation).formula)(Z), Z.shape)
+    return found
 
 
 def central_differences(module, params, X, Y, lam, step=STEP) -> dict:
