@@ -9,13 +9,13 @@ The first operation writes into the workspace's array for Z (or a new one, when 
 workspace: `get` gives None); every later one updates Z in place. So with a workspace a call
 allocates nothing the size of a layer, and without one it holds no more temporaries than the
 expression would. A scaled weight, λ W1, is added a block of rows at a time (_add_scaled), so
-it needs no array of its size. A part that has no in-place form (a helper function, a per-example sum) is computed as it
-is written, into a new array; where that is the whole statement, the statement stays as it is.
+it needs no array of its size. An operand that nothing reads after the statement (`dead`) can
+be the result's array instead: tanh(Z) into Z, ∂J/∂h ⊙ 1(h > 0) into ∂J/∂h. A part that has
+no in-place form (a helper function, a per-example sum) is computed as it is written, into a
+new array; where that is the whole statement, the statement stays as it is.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import sympy as sp
 
@@ -23,14 +23,6 @@ from .exprs import Elementwise, Softmax
 
 # Functions of one entry that NumPy computes into a given array.
 UFUNCS = {sp.tanh: "np.tanh", sp.exp: "np.exp", sp.log: "np.log", sp.Abs: "np.abs"}
-
-
-@dataclass(frozen=True)
-class Buffer:
-    """A workspace array: its key and its shape, in dimension names ("n", "h")."""
-
-    key: str
-    shape: tuple
 
 
 class Chain:
@@ -240,8 +232,8 @@ def _is_step(factor) -> bool:
 
 def chained(printer, target, expr, out, dead=frozenset()):
     """The Chain computing `expr` into `target` in place (its lines, the parts computed as
-    written, the helpers they call, the dead array it reused), or None if `expr` has no such form (a leaf, a helper
-    function's result, a per-example sum)."""
+    written, the helpers they call, the dead array it reused), or None if `expr` has no such
+    form (a leaf, a helper function's result, a per-example sum)."""
     chain = Chain(printer, target, out, dead)
     if expr is None or not _is_array_op(expr) or not chain.into(expr):
         return None

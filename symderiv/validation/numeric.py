@@ -153,7 +153,8 @@ class Report:
 def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0) -> Report:
     """The module's gradients against central differences at one random point per batch size
     (sizes default to 3 inputs, hidden widths 4, 5, …, and 2 outputs), the same through a
-    workspace (see workspace_errors) when the module has make_workspace, and, when it has hvp, its Hessian-vector products (keys "HV W1", …) along a random direction against
+    workspace (see workspace_errors) when the module has make_workspace, and, when it has
+    hvp, its Hessian-vector products (keys "HV W1", …) along a random direction against
     central differences of the gradient."""
     sizes = sizes or (3, *range(4, 4 + len(module.SIZES) - 2), 2)
     rng = np.random.default_rng(seed)
