@@ -101,7 +101,8 @@ def module_spec(model) -> ModuleSpec:
     text = TextPrinter(tape.variables)
     helpers = set()
     buffers = {}  # the workspace: key → shape in dimension names
-    forms = backward_forms(derivation, _derivatives_from_outputs(tape))
+    rewrite = _derivatives_from_outputs(tape)  # φ′ read from φ's output where it can be
+    forms = backward_forms(derivation, rewrite)
     names = shared(loss_formula(tape), [form for _, form in forms])
     kept = set().union(*(form.xreplace(names).atoms(sp.MatrixSymbol) for _, form in forms))
     forward, stored = _forward(tape, text, helpers, buffers, names, kept)
@@ -116,7 +117,6 @@ def module_spec(model) -> ModuleSpec:
     params = tape.parameters
     cache = tuple(v.code for v in tape.variables if v.kind != "param" and v.symbol in used)
     cache += tuple(dict.fromkeys(stored.values()))
-    rewrite = _derivatives_from_outputs(tape)
     hvp = hvp_code(derivation, rewrite, stored, backward, text, Statement, sum_rows)
     helpers |= hvp.helpers
     costs = (products((*forward, *backward)), products((*forward, *hvp.statements)))

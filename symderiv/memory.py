@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .codegen import _derivatives_from_outputs, concrete_or_exit, loss_formula, module_spec
+from .codegen import module_spec
 from .derivation import derive
-from .exprs import Elementwise, LogSumExp
+from .exprs import Elementwise
 from .naming import DIMS, hidden_dims
 from .ops import apply
-from .shared import backward_forms, shared
 
 BYTES = {"float32": 4, "float64": 8}
 
@@ -72,40 +71,23 @@ def registers(expr) -> int:
 
 
 def items(model) -> list[Item]:
-    concrete_or_exit(model)
-    derivation = derive(model, batch=True)
-    tape = derivation.tape
-    forms = backward_forms(derivation, _derivatives_from_outputs(tape))
-    names = shared(loss_formula(tape), [form for _, form in forms])
+    """Every array loss_and_grad makes, statement by statement, as the generated code has
+    them: what forward keeps is its cache."""
     spec = module_spec(model)
-    statements = {s.target: s for s in (*spec.forward, *spec.backward)}
-    used = set()
-    backward = []
-    for adjoint, closed in forms:
-        closed = closed.xreplace(names)
-        used |= closed.atoms(sp.MatrixSymbol)
-        s = statements["d" + adjoint.var.code]
-        backward.append(
-            Item("backward", s.target, numbers_of(adjoint.var), True, _temporaries(s), s.reuses)
-        )
-    forward = []
-    for step in tape.steps[:-1]:
-        inputs = [a.symbol for a in step.args]
-        expr = loss_formula(tape) if step.op == "loss" else apply(step, inputs)
-        if expr.atoms(LogSumExp):
-            forward.append(Item("forward", "LSE", DIMS["n"], True, 1))
-        if step.op == "loss":  # what forward keeps of the loss's formula: R = O - Y
-            for symbol in names.values():
-                numbers = numbers_of(step.args[0])
-                temporaries = _temporaries(statements[symbol.name])
-                forward.append(Item("forward", symbol.name, numbers, symbol in used, temporaries))
-            expr = expr.xreplace(names)
-        kept = step.out.symbol in used
-        s = statements[step.out.code]
-        forward.append(
-            Item("forward", s.target, numbers_of(step.out), kept, _temporaries(s), s.reuses)
-        )
-    return forward + backward
+    variables = {v.code: v for v in derive(model, batch=True).tape.variables}
+    found = []
+    for s in spec.forward:
+        if s.target == "LSE":  # one number per example; the helper's scratch besides
+            found.append(Item("forward", "LSE", DIMS["n"], True, 1))
+            continue
+        var = variables.get(s.target)
+        numbers = numbers_of(var) if var is not None else DIMS["n"] * s.expr.shape[0]  # R
+        kept = s.target in spec.cache
+        found.append(Item("forward", s.target, numbers, kept, _temporaries(s), s.reuses))
+    for s in spec.backward:
+        var = variables[s.target[1:]]
+        found.append(Item("backward", s.target, numbers_of(var), True, _temporaries(s), s.reuses))
+    return found
 
 
 def _temporaries(statement) -> int:
