@@ -15,7 +15,7 @@ from functools import cached_property
 import sympy as sp
 
 from .errors import UsageError
-from .formula import parse_formula
+from .formula import kinks, number, parse_formula
 from .scalar import phi, sigmoid, softplus, t
 from .tangent import derivative
 
@@ -53,27 +53,10 @@ class Activation:
         """φ″ as a function of t (0 away from the kinks of a piecewise-linear φ)."""
         return derivative(self.derivative)
 
-    @property
+    @cached_property
     def kinks(self) -> tuple:
         """The points where φ is not differentiable (0 for ReLU, c for max(t, c))."""
-        places = []
-        for node in sp.preorder_traversal(self.formula):
-            if isinstance(node, (sp.Max, sp.Min)):
-                places.append(node.args[0] - node.args[1])
-            elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
-                places.append(node.args[0])
-            elif isinstance(node, sp.Piecewise):
-                places += [
-                    c.lhs - c.rhs
-                    for _, c in node.args
-                    if isinstance(c, sp.core.relational.Relational)
-                ]
-        points = set()
-        for place in places:
-            # max and min inside a kink's equation (min(max(t, 1), 2)) become pieces first
-            roots = sp.solve(place.rewrite(sp.Piecewise), t)
-            points |= {float(p) for p in roots if p.is_real}
-        return tuple(sorted(points))
+        return kinks(self.formula)
 
     @property
     def derivative_from_output(self) -> sp.Lambda | None:
@@ -115,7 +98,7 @@ PARAMETERIZED = {
     "elu": (sp.Integer(1), lambda a: _piecewise(t, a * (sp.exp(t) - 1)), ("ELU", r"\mathrm{ELU}")),
 }
 CHOICES = (*NAMED, *PARAMETERIZED)
-_CALL = re.compile(r"^([a-z_]+)\(\s*([0-9.eE+-]+)\s*\)$")
+_CALL = re.compile(r"^([a-z_]+)\((.*)\)$", re.DOTALL)
 
 
 def activation(spec: str) -> Activation:
@@ -129,15 +112,18 @@ def activation(spec: str) -> Activation:
         return Activation(spec, build(default), label)
     call = _CALL.match(spec.strip())
     if call and call[1] in PARAMETERIZED:
-        try:
-            value = sp.Rational(call[2])
-        except (TypeError, ValueError):
-            raise UsageError(f"{call[2]!r} is not a number") from None
+        value = number(call[2].strip(), f"the parameter of {call[1]}")
         _, build, label = PARAMETERIZED[call[1]]
-        return Activation(spec, build(value), label)
+        return Activation(f"{call[1]}({float(value)!r})", build(value), label)
     if re.fullmatch(r"[A-Za-z_]\w*", spec) and spec != "t":
         raise UsageError(f"unknown activation {spec!r}")
-    return Activation(spec, parse_formula(spec))
+    formula = parse_formula(spec)
+    return Activation(sp.sstr(formula), formula)
+
+
+def names_an_activation(text: str) -> bool:
+    """Whether `text` is meant as an activation's bare name (swish) rather than a formula."""
+    return text.isidentifier() and text != "t"
 
 
 def is_activation(spec) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .activations import CHOICES
 from .config import find_config, load_targets, read_toml
-from .errors import UsageError
+from .errors import UsageError, shown
 from .losses import LOSSES
 from .model import BIASES, Model
 from .outputs import KINDS, figure, write_atomically
@@ -138,10 +138,10 @@ def cmd_latex(args) -> int:
 
     if args.lang not in LANGUAGES:
         raise UsageError(
-            f"--lang {args.lang!r} is not allowed; expected one of {', '.join(LANGUAGES)}"
+            f"--lang {shown(args.lang)} is not allowed; expected one of {', '.join(LANGUAGES)}"
         )
     if args.form not in ("example", "batch"):
-        raise UsageError(f"--form {args.form!r} is not allowed; expected example or batch")
+        raise UsageError(f"--form {shown(args.form)} is not allowed; expected example or batch")
     if args.hvp and args.form == "batch":
         raise UsageError("--hvp is written for one example; it cannot be used with --form batch")
     model = model_from(args)
@@ -190,13 +190,15 @@ def _sizes(args, model) -> tuple:
         sizes = ()
     if len(sizes) != model.depth + 2 or min(sizes) <= 0:
         raise UsageError(
-            f"--sizes {args.sizes!r} is not allowed; expected {model.depth + 2} "
+            f"--sizes {shown(args.sizes)} is not allowed; expected {model.depth + 2} "
             "positive whole numbers d,h…,q separated by commas"
         )
     if args.batch <= 0:
         raise UsageError(f"--batch {args.batch} is not allowed; expected a positive number")
     if args.dtype not in BYTES:
-        raise UsageError(f"--dtype {args.dtype!r} is not allowed; expected float32 or float64")
+        raise UsageError(
+            f"--dtype {shown(args.dtype)} is not allowed; expected float32 or float64"
+        )
     return sizes, args.batch, args.dtype
 
 

@@ -362,7 +362,8 @@ def summary(model) -> str:
     """One sentence saying what the network is."""
     hidden, output_bias = model.stack
     layers = ", ".join(
-        f"{layer.activation}{' with a bias' if layer.bias else ''}" for layer in hidden
+        f"{activation(layer.activation).name}{' with a bias' if layer.bias else ''}"
+        for layer in hidden
     )
     count = "One hidden layer" if len(hidden) == 1 else f"{len(hidden)} hidden layers"
     decay = "ℓ2 weight decay λ" if model.weight_decay else "no weight decay"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .codegen import concrete_or_exit
-from .errors import UsageError
+from .errors import UsageError, shown
 from .model import Model, _suggest
 from .outputs import KINDS
 
@@ -69,11 +69,11 @@ def load_targets(path: Path) -> list[Target]:
     known = ["output-dir", "models"]
     for key in data:
         if key not in known:
-            raise UsageError(f"{where}: unknown key {key!r}{_suggest(key, known)}")
+            raise UsageError(f"{where}: unknown key {shown(key)}{_suggest(key, known)}")
     out_dir = data.get("output-dir", "generated")
     if not _inside_project(out_dir):
         raise UsageError(
-            f"{where}: output-dir = {out_dir!r} is not allowed; expected a folder inside the "
+            f"{where}: output-dir = {shown(out_dir)} is not allowed; expected a folder inside the "
             "project, as a relative path such as 'generated' (no '..', not absolute)"
         )
     models = data.get("models")
@@ -86,19 +86,19 @@ def load_targets(path: Path) -> list[Target]:
         outputs = table.pop("outputs", None)
         model = Model.from_mapping(table, source)
         if model.name in names:
-            raise UsageError(f"{source}: name = {model.name!r} is used by an earlier model")
+            raise UsageError(f"{source}: name = {shown(model.name)} is used by an earlier model")
         names.add(model.name)
         if outputs is None:
             outputs = ["tex", "svg"] + (["py"] if model.is_concrete else [])
         if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
             raise UsageError(
-                f"{source}: outputs = {outputs!r} is not allowed; expected a list of "
+                f"{source}: outputs = {shown(outputs)} is not allowed; expected a list of "
                 f"{', '.join(KINDS)}"
             )
         for kind in outputs:
             if kind not in KINDS:
                 raise UsageError(
-                    f"{source}: outputs: {kind!r} is not allowed; expected one of "
+                    f"{source}: outputs: {shown(kind)} is not allowed; expected one of "
                     f"{', '.join(KINDS)}"
                 )
             if kind == "py":

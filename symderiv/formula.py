@@ -3,17 +3,21 @@
 Nothing the user writes is evaluated: the tree is walked node by node and only numbers, t,
 + − * / **, parentheses and the functions of `FUNCTIONS` become SymPy expressions. Anything
 else (names, attributes, calls to other functions, lambdas, comprehensions, …) is refused with a
-message naming it. Sizes are bounded so that no formula can take unbounded time or memory.
+message naming it. Before `ast` sees the text, every character must be one a formula can hold:
+a comment, a string, a backslash or a control character never gets that far, and the text
+itself never reaches an output file (the printed expression does). Sizes, literals and
+exponents are bounded so that no formula can take unbounded time or memory.
 """
 
 from __future__ import annotations
 
 import ast
 import math
+import re
 
 import sympy as sp
 
-from .errors import UsageError
+from .errors import UsageError, shown
 from .scalar import sigmoid, softplus, t
 
 FUNCTIONS = {
@@ -31,23 +35,87 @@ FUNCTIONS = {
 MAX_LENGTH = 200
 MAX_NODES = 100
 MAX_EXPONENT = 16
+MAX_LITERAL = 10**6  # the largest magnitude of a number written in a formula
+# What a formula may hold: letters, digits, spaces, . , _ + - * / ( ). Anything else (#, quotes,
+# backslashes, control characters, non-ASCII look-alikes of t) is refused before parsing.
+_ALLOWED = re.compile(r"[A-Za-z0-9_ .,+\-*/()]*")
+_WHY = {"#": " (a comment)", "'": " (a string)", '"': " (a string)", "\\": " (a backslash)"}
 
 
 def parse_formula(text: str) -> sp.Expr:
     """The SymPy expression for `text`, a formula in t such as 't*tanh(softplus(t))'."""
     if len(text) > MAX_LENGTH:
         raise UsageError(f"formula is longer than {MAX_LENGTH} characters")
+    bad = _ALLOWED.match(text).end()
+    if bad < len(text):
+        char = text[bad]
+        raise UsageError(
+            f"the character {char!r}{_WHY.get(char, '')} at column {bad + 1} is not allowed in "
+            "a formula; use letters, digits, spaces and . , + - * / ( )"
+        )
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         raise UsageError(f"not a valid formula: {e.msg} at column {e.offset}") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise UsageError(f"a formula has at most {MAX_NODES} parts")
-    expr = _convert(tree.body, text)
+    expr = _convert(tree.body)
     if not expr.has(t):
         raise UsageError("the formula does not depend on t")
     _check_defined(expr)
+    kinks(expr)  # refused here if its kinks cannot be found
     return expr
+
+
+def number(text: str, what: str) -> sp.Rational:
+    """A written number, finite and at most MAX_LITERAL in magnitude, as an exact rational."""
+    try:
+        value = float(text) if len(text) <= 40 else math.nan
+    except (TypeError, ValueError):
+        raise UsageError(f"{what}, {shown_number(text)}, is not a number") from None
+    if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+        raise UsageError(
+            f"{what}, {shown_number(text)}, is not allowed; expected a number from "
+            f"-{MAX_LITERAL:,} to {MAX_LITERAL:,}"
+        )
+    return sp.Rational(repr(value))
+
+
+def kinks(expr) -> tuple:
+    """The points where `expr` is not differentiable: where the argument of max, min, abs, a
+    step or a piece's condition crosses 0 (0 for ReLU, c for max(t, c))."""
+    places = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Max, sp.Min)):
+            places.append(node.args[0] - node.args[1])
+        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
+            places.append(node.args[0])
+        elif isinstance(node, sp.Piecewise):
+            places += [
+                c.lhs - c.rhs for _, c in node.args if isinstance(c, sp.core.relational.Relational)
+            ]
+    points = set()
+    for place in places:
+        # max and min inside a kink's equation (min(max(t, 1), 2)) become pieces first
+        roots = _real_roots(place.rewrite(sp.Piecewise))
+        if roots is None:
+            raise UsageError(
+                f"the formula's kinks cannot be found: no closed form for where {place} = 0; "
+                "write max, min and abs of simpler expressions"
+            )
+        points |= {float(p) for p in roots}
+    return tuple(sorted(points))
+
+
+def _real_roots(expr):
+    """The real roots of expr = 0 as SymPy numbers, or None when SymPy cannot find them all."""
+    try:
+        roots = sp.solveset(expr, t, sp.Reals)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if isinstance(roots, sp.FiniteSet) and all(r.is_real for r in roots):
+        return sorted(roots, key=float)
+    return [] if roots is sp.EmptySet else None
 
 
 # A pre-activation can be any real number: φ and φ′ must be finite and real at every probe,
@@ -68,25 +136,69 @@ def numpy_function(expr):
 
 
 def _check_defined(expr) -> None:
-    """Refuse a formula that, or whose derivative, is not a finite real number at some probe:
-    1/t and log(t) at 0, sqrt(t) below 0, exp(exp(exp(t))) where it overflows."""
+    """Refuse a formula that, or whose derivative, is not a finite real number somewhere:
+    1/t and log(t) at 0, sqrt(t) below 0, exp(exp(exp(t))) where it overflows (at a probe), and
+    1/(t - 0.1) or |t - 0.1|^(1/3) between the probes (where a divisor is 0)."""
     import numpy as np  # here, not above: only a formula needs it, and it takes 0.1 s to load
 
     probes = np.array(PROBES)
     for what, f in (("the formula", expr), ("its derivative", sp.diff(expr, t))):
         if f.has(sp.Derivative, sp.Subs):
-            raise UsageError(f"{what} cannot be written in closed form: {f}")
+            raise UsageError(f"{what} cannot be written in closed form")
         if f.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise UsageError(f"{what} is not defined: it divides by zero")
-        with np.errstate(all="ignore"):
-            values = np.broadcast_to(np.asarray(numpy_function(f)(probes)), probes.shape)
-        bad = ~np.isfinite(values) | (np.imag(values) != 0)
+        bad = ~_is_real_number(f, probes)
         if bad.any():
-            at = probes[bad.argmax()]
             raise UsageError(
-                f"{what} is not a finite real number at t = {at:g}; an activation must be "
-                "defined, with its derivative, for every real input"
+                f"{what} is not a finite real number at t = {probes[bad.argmax()]:g}; an "
+                "activation must be defined, with its derivative, for every real input"
             )
+        for divisor in _divisors(f):
+            at = _zero_of(divisor)
+            if at is not None:
+                raise UsageError(
+                    f"{what} divides by zero at t = {at:.6g}; an activation must be defined, "
+                    "with its derivative, for every real input"
+                )
+
+
+def _is_real_number(f, points):
+    """Whether f is a finite real number at each point (False where it cannot be computed)."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        try:
+            values = np.asarray(numpy_function(f)(points), dtype=complex)
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+            return np.zeros(points.shape, dtype=bool)
+    values = np.broadcast_to(values, points.shape)
+    return np.isfinite(values) & (values.imag == 0)
+
+
+def _divisors(f) -> list:
+    """The bases of f's negative powers: 1/(t - 0.1), and |t|^(-2/3) in the slope of |t|^(1/3)."""
+    found = [
+        node.base
+        for node in sp.preorder_traversal(f)
+        if isinstance(node, sp.Pow) and node.exp.is_negative and node.base.has(t)
+    ]
+    return sorted(set(found), key=sp.default_sort_key)
+
+
+def _zero_of(divisor) -> float | None:
+    """A real t where `divisor` is 0, or None if there is none. When SymPy cannot solve it, a
+    sign change on a fine grid over [-1000, 1000] finds the zeros that a bisection could."""
+    import numpy as np
+
+    roots = _real_roots(divisor)
+    if roots is not None:
+        return float(roots[0]) if roots else None
+    grid = np.linspace(-1000.0, 1000.0, 400_001)
+    with np.errstate(all="ignore"):
+        values = np.asarray(numpy_function(divisor)(grid), dtype=complex).real
+    values = np.broadcast_to(values, grid.shape)
+    crossing = (values[:-1] == 0) | (np.sign(values[:-1]) * np.sign(values[1:]) < 0)
+    return float(grid[crossing.argmax()]) if crossing.any() else None
 
 
 _BINARY = {
@@ -97,10 +209,23 @@ _BINARY = {
 }
 
 
+def _constant(node) -> sp.Rational:
+    """A number written in the formula, exactly: 2, 0.5, 1e-3. Refused when it is not finite or
+    larger than MAX_LITERAL in magnitude (1e999 is inf to Python; 10**30 digits are not a size
+    anyone needs)."""
+    value = node.value
+    if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+        raise UsageError(
+            f"the number {shown_number(ast.unparse(node))} is not allowed in a formula; a number is "
+            f"finite and at most {MAX_LITERAL:,} in magnitude"
+        )
+    return sp.Rational(str(value)) if isinstance(value, float) else sp.Integer(value)
+
+
 def _literal(node):
     """The value of a written number such as 2, -1, 0.5 or (1/3); None for anything else."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return sp.Rational(str(node.value))
+        return _constant(node)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         value = _literal(node.operand)
         return None if value is None else -value
@@ -110,48 +235,51 @@ def _literal(node):
     return None
 
 
-def _convert(node, text):
-    def refuse(what):
-        allowed = ", ".join(FUNCTIONS)
-        return UsageError(
-            f"{what} is not allowed in a formula; use numbers, t, + - * / **, parentheses "
-            f"and {allowed}"
-        )
+def _refuse(what: str) -> UsageError:
+    return UsageError(
+        f"{what} is not allowed in a formula; use numbers, t, + - * / **, parentheses and "
+        f"{', '.join(FUNCTIONS)}"
+    )
 
+
+def _convert(node):
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return (
-            sp.Rational(str(node.value))
-            if isinstance(node.value, float)
-            else sp.Integer(node.value)
-        )
+        return _constant(node)
     if isinstance(node, ast.Name):
         if node.id == "t":
             return t
-        raise refuse(f"the name {node.id!r}")
+        raise _refuse(f"the name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _convert(node.operand, text)
+        value = _convert(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_convert(node.left, text), _convert(node.right, text))
+        return _BINARY[type(node.op)](_convert(node.left), _convert(node.right))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         # The exponent must be a written number, checked before anything is computed:
         # t**9**9**9 would otherwise build a number with hundreds of millions of digits.
         exponent = _literal(node.right)
         if exponent is None or abs(exponent) > MAX_EXPONENT:
-            raise refuse(
-                f"the exponent {ast.unparse(node.right)!r} (a number from "
-                f"-{MAX_EXPONENT} to {MAX_EXPONENT} is)"
+            raise UsageError(
+                f"the exponent {shown_number(ast.unparse(node.right))} is not allowed in a "
+                f"formula; an exponent is a written number from -{MAX_EXPONENT} to {MAX_EXPONENT}"
             )
-        return _convert(node.left, text) ** exponent
+        return _convert(node.left) ** exponent
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name = node.func.id
         if name not in FUNCTIONS:
-            raise refuse(f"the function {name!r}")
-        args = [_convert(a, text) for a in node.args]
+            raise _refuse(f"the function {name!r}")
+        args = [_convert(a) for a in node.args]
         if name in ("max", "min"):
             if len(args) != 2 or sum(a.is_number for a in args) != 1:
-                raise refuse(f"{name} of {len(args)} arguments ({name}(t, c) with a number c is)")
+                raise UsageError(
+                    f"{name} of {len(args)} arguments is not allowed in a formula; {name} takes "
+                    f"an expression in t and a number, as {name}(t, 0)"
+                )
         elif len(args) != 1:
-            raise refuse(f"{name} of {len(args)} arguments")
+            raise _refuse(f"{name} of {len(args)} arguments")
         return FUNCTIONS[name](*args)
-    raise refuse(f"{ast.unparse(node)!r}")
+    raise _refuse(shown(ast.unparse(node)))
+
+
+def shown_number(text: str) -> str:
+    return shown(text, 40)

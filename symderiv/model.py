@@ -13,13 +13,14 @@ import keyword
 import sys
 from dataclasses import dataclass, fields
 
-from .activations import CHOICES, activation
-from .errors import UsageError
+from .activations import CHOICES, activation, names_an_activation
+from .errors import UsageError, shown
 from .losses import LOSSES
 
 BIASES = ("none", "hidden", "all")
 REDUCTIONS = ("mean", "sum")
 MAX_HIDDEN = 256
+MAX_NAME = 64  # a model name; its longest file, NAME.memory.tex, stays far below 255 bytes
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Model:
         values = {}
         for key, value in data.items():
             if key.replace("_", "-") not in known:
-                raise UsageError(f"{source}: unknown key {key!r}{_suggest(key, known)}")
+                raise UsageError(f"{source}: unknown key {shown(key)}{_suggest(key, known)}")
             values[key.replace("-", "_")] = value
         if "layers" in values:
             clash = [k for k in ("activation", "hidden", "bias") if k in values]
@@ -100,86 +101,103 @@ class Model:
             value = getattr(self, key) if value is None else value
             if flags:
                 return UsageError(
-                    f"--{key.replace('_', '-')} {value!r} is not allowed; expected {allowed}"
+                    f"--{key.replace('_', '-')} {shown(value)} is not allowed; expected {allowed}"
                 )
-            return UsageError(f"{source}: {key} = {value!r} is not allowed; expected {allowed}")
+            return UsageError(
+                f"{source}: {key} = {shown(value)} is not allowed; expected {allowed}"
+            )
+
+        def one_of(key: str, choices) -> None:
+            value = getattr(self, key)
+            if not isinstance(value, str) or value not in choices:
+                raise bad(key, "one of " + ", ".join(choices))
 
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise bad("name", "a Python identifier such as 'seed' or 'mlp_relu'")
+        if len(self.name) > MAX_NAME:
+            raise bad("name", f"an identifier of at most {MAX_NAME} characters")
         if keyword.iskeyword(self.name):
             raise bad("name", "an identifier that is not a Python keyword")
-        if self.name in SHADOWED:
+        if self.name in SHADOWED or self.name.startswith("__"):
             raise bad(
                 "name",
                 "a name that is not a module's: the generated file would hide that module "
                 "from code beside it",
             )
+        # the depth first: a stack of 10⁹ layers must not be built to find it too deep
+        if type(self.hidden) is not int or not 1 <= self.hidden <= MAX_HIDDEN:
+            raise bad("hidden", f"a whole number of hidden layers from 1 to {MAX_HIDDEN}")
         allowed = f"one of {', '.join(CHOICES)}, or a formula in t such as 't*tanh(softplus(t))'"
-        for i, layer in enumerate(self.stack[0] if isinstance(self.hidden, int) else ()):
+        for i, layer in enumerate(self.stack[0]):
             try:
                 activation(layer.activation)
             except UsageError as e:
                 where = f"{source}: layers[{i}]" if self.layers else source
-                if not isinstance(layer.activation, str) or _is_name(layer.activation):
+                if not isinstance(layer.activation, str) or names_an_activation(layer.activation):
                     if flags:
                         raise bad("activation", allowed, layer.activation) from None
                     raise UsageError(
-                        f"{where}: activation = {layer.activation!r} is not "
+                        f"{where}: activation = {shown(layer.activation)} is not "
                         f"allowed; expected {allowed}"
                     ) from None
                 key = "--activation" if flags else f"{where}: activation ="
-                raise UsageError(f"{key} {layer.activation!r}: {e}") from None
-        if self.loss not in LOSSES:
-            raise bad("loss", "one of " + ", ".join(LOSSES))
-        if self.bias not in BIASES:
-            raise bad("bias", "one of " + ", ".join(BIASES))
+                raise UsageError(f"{key} {shown(layer.activation)}: {e}") from None
+        one_of("loss", LOSSES)
+        one_of("bias", BIASES)
         if not isinstance(self.weight_decay, bool):
             raise bad("weight_decay", "true or false")
         if not isinstance(self.output_bias, bool):
             raise bad("output_bias", "true or false")
-        if type(self.hidden) is not int or not 1 <= self.hidden <= MAX_HIDDEN:
-            raise bad("hidden", f"a whole number of hidden layers from 1 to {MAX_HIDDEN}")
-        if self.reduction not in REDUCTIONS:
-            raise bad("reduction", "one of " + ", ".join(REDUCTIONS))
+        one_of("reduction", REDUCTIONS)
 
 
 # Names a generated module must not take: the file name.py would hide the module of that
 # name (the standard library's, NumPy, symderiv) from any script in the same folder.
-SHADOWED = frozenset(sys.stdlib_module_names) | {"numpy", "np", "symderiv", "sympy", "jinja2"}
+# Test runners and build tools read some names too (conftest.py, setup.py); dunder names
+# (__init__, __main__) would change what a package folder is.
+SHADOWED = frozenset(sys.stdlib_module_names) | {
+    "numpy",
+    "np",
+    "symderiv",
+    "sympy",
+    "jinja2",
+    "scipy",
+    "pytest",
+    "conftest",
+    "setup",
+    "hypothesis",
+    "ruff",
+    "pip",
+    "setuptools",
+}
 
 
 def _layers(value, source) -> tuple:
     if not isinstance(value, list) or not value or len(value) > MAX_HIDDEN:
         raise UsageError(
-            f"{source}: layers = {value!r} is not allowed; expected a list of 1 to "
+            f"{source}: layers = {shown(value)} is not allowed; expected a list of 1 to "
             f'{MAX_HIDDEN} tables such as {{activation = "relu", bias = true}}'
         )
     layers = []
     for i, table in enumerate(value):
         where = f"{source}: layers[{i}]"
         if not isinstance(table, dict):
-            raise UsageError(f"{where} = {table!r} is not allowed; expected a table")
+            raise UsageError(f"{where} = {shown(table)} is not allowed; expected a table")
         for key in table:
             if key not in ("activation", "bias"):
                 raise UsageError(
-                    f"{where}: unknown key {key!r}{_suggest(key, ['activation', 'bias'])}"
+                    f"{where}: unknown key {shown(key)}{_suggest(key, ['activation', 'bias'])}"
                 )
         layer = Layer(table.get("activation", "phi"), table.get("bias", False))
         if not isinstance(layer.bias, bool):
             raise UsageError(
-                f"{where}: bias = {layer.bias!r} is not allowed; expected true or false"
+                f"{where}: bias = {shown(layer.bias)} is not allowed; expected true or false"
             )
         layers.append(layer)
     return tuple(layers)
 
 
-def _is_name(text: str) -> bool:
-    """Whether `text` names an activation (swish, leaky_relu(0.2)) rather than a formula."""
-    head = text.split("(")[0].strip()
-    return head in CHOICES or (text.isidentifier() and text != "t")
-
-
 def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word.replace("_", "-"), choices, n=1)
+    close = difflib.get_close_matches(word.replace("_", "-")[:40], choices, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"{hint} (known keys: {', '.join(choices)})"

@@ -37,7 +37,25 @@ def environment(latex: bool) -> jinja2.Environment:
             comment_start_string="((#",
             comment_end_string="#))",
         )
-    return jinja2.Environment(**options)
+    env = jinja2.Environment(**options)
+    env.filters.update(quoted=in_quotes, comment=in_comment)
+    return env
+
+
+# Escapes for the places a printed string lands. What reaches them is printed by symderiv, not
+# pasted from the user, but no text may end the docstring, comment or string it stands in.
+_LINE_ENDS = str.maketrans({"\n": " ", "\r": " ", "\x0b": " ", "\x0c": " "})
+
+
+def in_quotes(text) -> str:
+    """`text` inside a double-quoted string (a Python docstring, a Graphviz string), on one line:
+    no backslash or quote can end or change it."""
+    return str(text).translate(_LINE_ENDS).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def in_comment(text) -> str:
+    """`text` in a Python comment: on one line, so that nothing after it becomes code."""
+    return str(text).translate(_LINE_ENDS)
 
 
 def render(template: str, **context) -> str:
