@@ -7,10 +7,21 @@ in LaTeX, generate NumPy code for it, and prove both right.
     ['adjoint', 'adjoint', 'local']
 """
 
-from .derivation import derive
-from .model import Model
-
 __all__ = ["Model", "derive", "document", "fragment", "module_source"]
+
+
+def __getattr__(name):
+    """Model and derive load on first use: `symderiv.cli` starts without SymPy, so that its
+    signal handlers are in place before anything slow runs."""
+    if name == "Model":
+        from .model import Model
+
+        return Model
+    if name == "derive":
+        from .derivation import derive
+
+        return derive
+    raise AttributeError(f"module 'symderiv' has no attribute {name!r}")
 
 
 def document(model, lang="en", batch=False, hvp=False, memory=None):

@@ -29,18 +29,31 @@ class Target:
     path: Path
 
 
+MAX_TOML = 1 << 20  # a model or config file is a few hundred bytes; 1 MiB is plenty
+
+
 def read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            raw = f.read(MAX_TOML + 1)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a directory, not a TOML file") from None
+    except OSError as e:
+        raise UsageError(f"{path}: cannot be read: {e.strerror}") from None
+    if len(raw) > MAX_TOML:
+        raise UsageError(
+            f"{path}: larger than {MAX_TOML:,} bytes; a TOML file here is a few lines"
+        )
+    try:
+        return tomllib.loads(raw.decode())
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"{path}: invalid TOML: {e}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise UsageError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def find_config(explicit: str | None) -> Path:
@@ -76,6 +89,13 @@ def load_targets(path: Path) -> list[Target]:
             f"{where}: output-dir = {shown(out_dir)} is not allowed; expected a folder inside the "
             "project, as a relative path such as 'generated' (no '..', not absolute)"
         )
+    folder = path.parent / out_dir
+    project = path.parent.resolve()
+    if not folder.resolve().is_relative_to(project):  # a symlink out of the project
+        raise UsageError(
+            f"{where}: output-dir = {shown(out_dir)} leads to {folder.resolve()}, outside the "
+            f"project {project}; expected a folder inside it"
+        )
     models = data.get("models")
     if not isinstance(models, list) or not models or not all(isinstance(m, dict) for m in models):
         raise UsageError(f"{where}: expected at least one [[models]] table")
@@ -106,9 +126,7 @@ def load_targets(path: Path) -> list[Target]:
                     concrete_or_exit(model)
                 except UsageError as e:
                     raise UsageError(f"{source}: outputs: 'py': {e}") from None
-            targets.append(
-                Target(model, kind, path.parent / out_dir / (model.name + KINDS[kind][0]))
-            )
+            targets.append(Target(model, kind, folder / (model.name + KINDS[kind][0])))
     return targets
 
 

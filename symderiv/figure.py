@@ -42,7 +42,23 @@ class Graph:
     groups: tuple = ()  # of (cluster id, label, node ids): boxes drawn around nodes
 
 
+# Graphviz's layout time grows faster than the graph: these depths lay out in a few seconds.
+MAX_FIGURE_HIDDEN = 64
+MAX_EXTENDED_FIGURE_HIDDEN = 8
+DOT_SECONDS = 60  # and no layout runs longer than this
+
+
+def _drawable(model, limit: int, what: str) -> None:
+    if model.depth > limit:
+        raise UsageError(
+            f"{what} of {model.depth} hidden layers is not drawn: a figure has at most {limit} "
+            "(Graphviz's layout grows faster than the graph); for the equations alone use "
+            "latex --fragment"
+        )
+
+
 def graph_of(tape: Tape) -> Graph:
+    _drawable(tape.model, MAX_FIGURE_HIDDEN, "the computational graph")
     nodes, edges, loose = [], [], []
 
     def add(node):
@@ -93,6 +109,7 @@ def extended_graph_of(derivation) -> Graph:
     both, each an equation's result, with an edge from every quantity the equation reads (the
     loss, ℓ2 and J, which H V does not read, are left out). Four groups, one per role."""
     tape = derivation.tape
+    _drawable(tape.model, MAX_EXTENDED_FIGURE_HIDDEN, "the extended graph")
     names = symbol_names(tape.variables)
     equations = [
         (step.out.symbol, apply(step, [a.symbol for a in step.args]))
@@ -188,9 +205,18 @@ def run_dot(source: str, fmt: str) -> bytes:
         raise UsageError(
             "figures need Graphviz's 'dot' on PATH (Debian: apt-get install graphviz)"
         )
-    done = subprocess.run(
-        [dot, f"-T{fmt}"], input=source.encode(), capture_output=True, check=False
-    )
+    try:
+        done = subprocess.run(
+            [dot, f"-T{fmt}"],
+            input=source.encode(),
+            capture_output=True,
+            check=False,
+            timeout=DOT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise UsageError(
+            f"Graphviz's dot took longer than {DOT_SECONDS} s to lay out the figure"
+        ) from None
     if done.returncode != 0:
         raise RuntimeError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout

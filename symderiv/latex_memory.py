@@ -34,7 +34,7 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
     values = None if at is None else size_values(model, at.sizes, at.n)
 
     def size(numbers):
-        return f"{int(numbers.subs(values)) * BYTES[at.dtype]:,}".replace(",", r"\,")
+        return f"{int(numbers.xreplace(values)) * BYTES[at.dtype]:,}".replace(",", r"\,")
 
     try:
         arrays = items(model)
@@ -61,7 +61,10 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
     peaks, where = (), ""
     if at is not None:
         peaks = (
-            (words["memory_training_peak"], size(training_peak(model, arrays))),
+            (
+                words["memory_training_peak"],
+                size(sp.Integer(training_peak(model, arrays, values))),
+            ),
             (words["memory_prediction_peak"], size(prediction_peak(model))),
         )
         where = ", ".join(f"${sp.latex(d)} = {v}$" for d, v in values.items())

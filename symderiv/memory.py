@@ -99,21 +99,28 @@ def _temporaries(statement) -> int:
     return max(0, registers(statement.expr) - 1)
 
 
-def training_peak(model, arrays=None) -> sp.Expr:
-    """The most numbers loss_and_grad holds at once, as a formula (a Max over statements).
+def training_peak(model, arrays=None, values=None):
+    """The most numbers loss_and_grad holds at once: a formula (a Max over statements), or with
+    `values` (sizes as size_values gives them) a whole number, counted without the formula.
     Backward starts from what forward kept; everything else forward made is gone."""
     arrays = items(model) if arrays is None else arrays
+    count = (lambda e: e) if values is None else (lambda e: int(e.xreplace(values)))
     forward = [i for i in arrays if i.phase == "forward"]
     backward = [i for i in arrays if i.phase == "backward"]
-    kept = sum((i.numbers for i in forward if i.kept), sp.Integer(0))
-    return sp.Max(*_peaks(forward, sp.Integer(0)), *_peaks(backward, kept))
+    kept = sum((count(i.numbers) for i in forward if i.kept), sp.Integer(0))
+    peaks = [*_peaks(forward, sp.Integer(0), count), *_peaks(backward, kept, count)]
+    if values is not None:
+        return max(peaks)
+    # unevaluated: comparing every pair of symbolic peaks costs minutes at depth 16
+    return sp.Max(*dict.fromkeys(peaks), evaluate=False)
 
 
-def _peaks(arrays, held):
+def _peaks(arrays, held, count):
     """The numbers held while each statement runs: all before it, its result, its temporaries."""
     for item in arrays:
-        held += 0 if item.reuses else item.numbers
-        yield held + item.temporaries * item.numbers
+        numbers = count(item.numbers)
+        held += 0 if item.reuses else numbers
+        yield held + item.temporaries * numbers
 
 
 def prediction_peak(model) -> sp.Expr:
@@ -128,7 +135,7 @@ def prediction_peak(model) -> sp.Expr:
             extra = max(0, registers(expr) - 1)
             held = 0 if source.kind == "input" else numbers_of(source)  # X is the caller's
             peaks.append(held + (1 + extra) * numbers_of(step.out))
-    return sp.Max(*peaks)
+    return sp.Max(*dict.fromkeys(peaks), evaluate=False)
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,7 @@ def table(model, sizes, n: int, dtype: str) -> str:
     at = ", ".join(f"{d}={v}" for d, v in values.items())
 
     def row(name, numbers, note="", formula=None):
-        count = int(numbers.subs(values))
+        count = int(numbers.xreplace(values))
         formula = str(numbers) if formula is None else formula
         return f"  {name:<24} {formula:<28} {count * bytes_per:>14,} B  {note}".rstrip()
 
@@ -192,7 +199,8 @@ def table(model, sizes, n: int, dtype: str) -> str:
         note = f"adjoint, written into {r.reuses}" if r.reuses else r.note
         lines.append(row(label, r.numbers, note))
     over = "max over the statements"
-    lines.append(row("peak, with temporaries", training_peak(model, arrays), formula=over))
+    peak = sp.Integer(training_peak(model, arrays, values))
+    lines.append(row("peak, with temporaries", peak, formula=over))
     lines.append("prediction (predict):")
     lines.append(row("peak", prediction_peak(model), formula=over))
     return "\n".join(lines) + "\n"

@@ -1,10 +1,6 @@
-"""What each kind of output file holds, and writing files atomically."""
+"""What each kind of output file holds."""
 
 from __future__ import annotations
-
-import os
-import tempfile
-from pathlib import Path
 
 from .codegen import module_source
 from .derivation import derive
@@ -47,18 +43,3 @@ def figure(model, suffix: str, extended: bool = False):
         f"graph: cannot write {suffix or 'a file without extension'!s}; "
         "expected a file name ending in .svg, .pdf, .dot or .tex"
     )
-
-
-def write_atomically(path: Path, content) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
-    path = Path(path)
-    data = content.encode() if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -120,8 +120,11 @@ def test_a_wrong_gradient_is_named_and_explained(tmp_path, change, wrong, says):
             ('PARAMETERS = ("W1", "b1", "W2")', 'PARAMETERS = ("W1", "W2")'),
             "PARAMETERS = ('W1', 'W2'), but the model has ('W1', 'b1', 'W2')",
         ),
-        (("return J, {", 'return "J", {'), "loss_and_grad returned str for J, not a number"),
-        (("return J, {", "return {"), "loss_and_grad must return (J, gradients)"),
+        (("return J, {", 'return "J", {'), "loss_and_grad returned str for J; expected a number"),
+        (
+            ("return J, {", "return {"),
+            "loss_and_grad returned dict; expected a pair (J, gradients)",
+        ),
     ],
 )
 def test_a_module_that_breaks_the_contract_fails(tmp_path, change, says):
@@ -133,8 +136,8 @@ def test_a_module_that_breaks_the_contract_fails(tmp_path, change, says):
     "source, args, says",
     [
         (None, ["--validate", "{tmp}/missing.py", *MODEL], "missing.py: no such file"),
-        ("import nothing_here\n", MODEL, "cannot be imported: ModuleNotFoundError"),
-        ("def f(:\n", MODEL, "cannot be imported: SyntaxError"),
+        ("import nothing_here\n", MODEL, "cannot be imported: raised ModuleNotFoundError"),
+        ("def f(:\n", MODEL, "cannot be imported: raised SyntaxError"),
         ("X = 1\n", MODEL, "has no PARAMETERS and no loss_and_grad"),
         (HAND, ["--activation", "tanh"], "loss 'l' is symbolic and cannot become code"),
         (HAND, [*MODEL, "--config", "pyproject.toml"], "drop --config"),

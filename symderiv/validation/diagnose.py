@@ -18,8 +18,10 @@ from ..codegen import module_source, module_spec, sum_rows
 from ..derivation import derive
 from ..printing.numpy import BatchNumPyPrinter
 from ..printing.text import TextPrinter
+from .isolated import ModuleFailure
 from .numeric import TOLERANCE, load_source, relative_error, sample_point
 
+NOT_FINITE = "has NaN or inf where the derivation's values are finite"
 MATCH = 1e-6  # how closely D must match a term (relative) to be explained by it
 
 
@@ -73,12 +75,18 @@ def validate(model, module, sizes=None, batches=(1, 5, 17), seed=0) -> list[Find
             findings.append(Finding(name, errors[name]))
             continue
         if name == "J":
-            params, X, Y, lam, _, n = worst_point[name]
-            why = _explain_J(model, reference, module, params, X, Y, lam, n)
+            params, X, Y, lam, got, n = worst_point[name]
+            if np.isfinite(got):
+                why = _explain_J(model, reference, module, params, X, Y, lam, n)
+            else:
+                why = NOT_FINITE
             findings.append(Finding(name, errors[name], why, _objective(model)))
             continue
         params, X, Y, lam, got, n = worst_point[name]
-        why = _explain(model, reference, name, params, X, Y, lam, np.asarray(got), n)
+        if not np.isfinite(got).all():
+            why = NOT_FINITE
+        else:
+            why = _explain(model, reference, name, params, X, Y, lam, np.asarray(got), n)
         findings.append(Finding(name, errors[name], why, closed[name]))
     return findings
 
@@ -88,23 +96,13 @@ class MismatchError(Exception):
 
 
 def _call(module, params, X, Y, lam):
+    """(J, gradients) from the module under test, an IsolatedModule: its failures (an exception,
+    an exit, a hang, a result of the wrong kind) become a MismatchError saying which."""
     copies = {k: v.copy() for k, v in params.items()}
     try:
-        result = module.loss_and_grad(copies, X.copy(), Y.copy(), lam)
-    except Exception as error:  # the module is someone else's code: report, do not crash
-        raise MismatchError(
-            f"loss_and_grad raised {type(error).__name__}: {error}".splitlines()[0]
-        ) from None
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise MismatchError("loss_and_grad must return (J, gradients)")
-    J, grads = result
-    if not isinstance(grads, dict):
-        raise MismatchError(f"loss_and_grad returned {type(grads).__name__} for the gradients")
-    try:
-        J = float(J)
-    except (TypeError, ValueError):
-        raise MismatchError(f"loss_and_grad returned {type(J).__name__} for J, not a number")
-    return J, grads
+        return module.loss_and_grad(copies, X.copy(), Y.copy(), lam)
+    except ModuleFailure as failure:
+        raise MismatchError(str(failure)) from None
 
 
 def _objective(model) -> str:

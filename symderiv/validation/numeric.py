@@ -8,7 +8,10 @@ convention (ReLU′(0) = 0) and a central difference would give ½.
 
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
 import importlib.util
+import math
 import sys
 import types
 from dataclasses import dataclass
@@ -36,14 +39,18 @@ def load_source(source: str, name: str) -> types.ModuleType:
 
 
 def load_file(path, name: str | None = None) -> types.ModuleType:
+    """The module in the file at `path` (any extension), imported without writing __pycache__:
+    `symderiv check` must work in a read-only checkout and leave nothing behind."""
     name = name or f"_symderiv_checked_{abs(hash(str(path)))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
+    loader = importlib.machinery.SourceFileLoader(name, str(path))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
     sys.modules[name] = module
+    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
-        spec.loader.exec_module(module)
+        loader.exec_module(module)
     finally:
         del sys.modules[name]
+        sys.dont_write_bytecode = writes
     return module
 
 
@@ -124,6 +131,11 @@ def random_direction(module, params, rng) -> dict:
 
 
 def relative_error(got, want) -> float:
+    """‖got − want‖ / max(‖got‖, ‖want‖, 1e-12); inf where only one of them is NaN or inf
+    (a NaN must never vanish into a max), 0 where both are the same non-finite values."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    if not (np.isfinite(got).all() and np.isfinite(want).all()):
+        return 0.0 if np.array_equal(got, want, equal_nan=True) else math.inf
     scale = max(np.linalg.norm(got), np.linalg.norm(want), 1e-12)
     return float(np.linalg.norm(got - want) / scale)
 
@@ -192,7 +204,7 @@ def workspace_errors(module, sizes, point, J, grads) -> dict:
         {k: v[::-1].copy() for k, v in params.items()}, X[::-1], Y, lam, workspace
     )
     J_ws, grads_ws = module.loss_and_grad(params, X, Y, lam, workspace)
-    J_error = abs(J_ws - J) / max(abs(J), 1e-300)
+    J_error = relative_error(J_ws, J)
     return {name: max(J_error, relative_error(grads_ws[name], grads[name])) for name in grads}
 
 

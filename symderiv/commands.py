@@ -1,0 +1,373 @@
+"""The commands: latex, codegen, graph, memory, build, check (see DESIGN.md's CLI contract).
+
+`cli.main` runs them; here a bad input raises UsageError and a command returns its status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import sys
+from pathlib import Path
+
+from .activations import CHOICES
+from .config import find_config, load_targets, read_toml
+from .errors import UsageError, shown
+from .files import locked, write_output
+from .losses import LOSSES
+from .model import BIASES, Model
+from .outputs import KINDS, figure
+from .prose import LANGUAGES
+
+FIX = "symderiv build"
+MAX_TIMEOUT = 3600
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model (a TOML file, or flags)")
+    g.add_argument("--spec", metavar="FILE.toml", help="read the model from a TOML file")
+    g.add_argument(
+        "--activation",
+        help=f"{' | '.join(CHOICES)} | FORMULA in t, e.g. 't*tanh(softplus(t))' (default phi)",
+    )
+    g.add_argument("--loss", help=f"{' | '.join(LOSSES)} (default l)")
+    g.add_argument("--bias", help=f"{' | '.join(BIASES)} (default none)")
+    g.add_argument("--no-weight-decay", action="store_true", help="drop the ℓ2 term s")
+    g.add_argument("--hidden", type=int, metavar="K", help="hidden layers (default 1)")
+    g.add_argument("--reduction", help="mean | sum: how J reduces the batch (default mean)")
+    g.add_argument("--name", help="the model's name (default mlp)")
+
+
+MODEL_KEYS = ("activation", "loss", "bias", "hidden", "name", "reduction")
+
+
+def model_from(args) -> Model:
+    given = {k: getattr(args, k) for k in MODEL_KEYS if getattr(args, k) is not None}
+    if args.no_weight_decay:
+        given["weight_decay"] = False
+    if args.spec:
+        if given:
+            flags = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise UsageError(f"--spec {args.spec} cannot be combined with {flags}")
+        return Model.from_mapping(read_toml(Path(args.spec)), args.spec)
+    return Model.from_mapping(given, "command line", flags=True)
+
+
+def parser() -> Parser:
+    p = Parser(
+        prog="symderiv", description="Derive, typeset and generate neural-network gradients."
+    )
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    latex = sub.add_parser("latex", help="the derivation as a LaTeX document")
+    _model_flags(latex)
+    latex.add_argument("--fragment", action="store_true", help="the equations alone")
+    latex.add_argument("--lang", default="en", help=f"{' | '.join(LANGUAGES)}")
+    latex.add_argument(
+        "--form",
+        default="example",
+        help="example (one example, column vectors, as the section) | batch (a minibatch, "
+        "one example per row)",
+    )
+    latex.add_argument(
+        "--hvp",
+        action="store_true",
+        help="add the second derivatives: Hessian-vector products by forward over reverse, "
+        "and their cost (example form; concrete activations and loss)",
+    )
+    latex.add_argument(
+        "--memory",
+        action="store_true",
+        help="add the memory table: what training keeps, as formulas, and in bytes with "
+        "--sizes and --batch",
+    )
+    _size_flags(latex, required=False)
+    latex.add_argument("-o", "--output", metavar="FILE")
+    code = sub.add_parser("codegen", help="the NumPy module")
+    _model_flags(code)
+    code.add_argument("-o", "--output", metavar="FILE")
+    graph = sub.add_parser("graph", help="the computational graph (.svg .pdf .dot .tex)")
+    _model_flags(graph)
+    graph.add_argument(
+        "--hvp",
+        action="store_true",
+        help="the extended graph that computes Hessian-vector products (forward over reverse)",
+    )
+    graph.add_argument("-o", "--output", metavar="FILE", help="without it, dot source on stdout")
+    memory = sub.add_parser("memory", help="what training and prediction keep in memory")
+    _model_flags(memory)
+    _size_flags(memory, required=True)
+    for name, text in (
+        ("build", "regenerate every output the config lists"),
+        ("check", "exit 1 if an output is stale or a module fails validation"),
+    ):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("--config", metavar="FILE", help="pyproject.toml or symderiv.toml")
+    check = sub.choices["check"]
+    check.add_argument(
+        "--validate",
+        metavar="FILE",
+        help="instead of the config: check FILE's loss_and_grad (any module with PARAMETERS "
+        "and loss_and_grad) against the derivation of MODEL",
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --validate: how long FILE may take to import and to run loss_and_grad once "
+        "(default 60)",
+    )
+    _model_flags(check)
+    return p
+
+
+def _size_flags(p, required: bool) -> None:
+    p.add_argument("--sizes", required=required, metavar="d,h1,…,q", help="layer widths")
+    p.add_argument("--batch", required=required, type=int, metavar="n", help="examples")
+    p.add_argument("--dtype", default="float64", help="float32 | float64 (default)")
+
+
+def _emit(content, output: str | None) -> None:
+    """`content` to standard output (no -o, or -o -) or to the file -o names."""
+    if output is None or output == "-":
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+        else:
+            sys.stdout.write(content)
+        sys.stdout.flush()
+        return
+    if not output.strip():
+        raise UsageError("-o '': expected a file name, or - for standard output")
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise UsageError(f"-o {output}: the folder {path.parent} does not exist")
+    write_output(path, content)
+
+
+def cmd_latex(args) -> int:
+    from .latex_document import document, fragment
+    from .latex_memory import At
+
+    if args.lang not in LANGUAGES:
+        raise UsageError(
+            f"--lang {shown(args.lang)} is not allowed; expected one of {', '.join(LANGUAGES)}"
+        )
+    if args.form not in ("example", "batch"):
+        raise UsageError(f"--form {shown(args.form)} is not allowed; expected example or batch")
+    if args.hvp and args.form == "batch":
+        raise UsageError("--hvp is written for one example; it cannot be used with --form batch")
+    model = model_from(args)
+    memory = args.memory
+    if args.sizes is not None or args.batch is not None:
+        if not args.memory:
+            raise UsageError("--sizes and --batch give the memory table's sizes; add --memory")
+        if args.sizes is None or args.batch is None:
+            raise UsageError("--memory: give both --sizes and --batch, or neither")
+        memory = At(*_sizes(args, model))
+    make = fragment if args.fragment else document
+    content = make(model, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory)
+    _emit(content, args.output)
+    return 0
+
+
+def cmd_codegen(args) -> int:
+    from .codegen import module_source
+
+    _emit(module_source(model_from(args)), args.output)
+    return 0
+
+
+def cmd_graph(args) -> int:
+    model = model_from(args)
+    suffix = Path(args.output).suffix if args.output else ".dot"
+    _emit(figure(model, suffix, extended=args.hvp), args.output)
+    return 0
+
+
+def cmd_memory(args) -> int:
+    from .memory import table
+
+    model = model_from(args)
+    sys.stdout.write(table(model, *_sizes(args, model)))
+    return 0
+
+
+def _sizes(args, model) -> tuple:
+    """(sizes, n, dtype) from --sizes, --batch and --dtype, checked against the model."""
+    from .memory import BYTES
+
+    try:
+        sizes = tuple(int(v) for v in args.sizes.split(","))
+    except ValueError:
+        sizes = ()
+    if len(sizes) != model.depth + 2 or min(sizes) <= 0:
+        raise UsageError(
+            f"--sizes {shown(args.sizes)} is not allowed; expected {model.depth + 2} "
+            "positive whole numbers d,h…,q separated by commas"
+        )
+    if args.batch <= 0:
+        raise UsageError(f"--batch {args.batch} is not allowed; expected a positive number")
+    if args.dtype not in BYTES:
+        raise UsageError(
+            f"--dtype {shown(args.dtype)} is not allowed; expected float32 or float64"
+        )
+    return sizes, args.batch, args.dtype
+
+
+def _generate(targets) -> list:
+    return [(t, KINDS[t.kind][1](t.model)) for t in targets]
+
+
+def cmd_build(args) -> int:
+    config = find_config(args.config)
+    targets = load_targets(config)
+    results = _generate(targets)  # everything in memory before anything is written
+    with locked(config):
+        for folder in dict.fromkeys(t.path.parent for t in targets):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise UsageError(f"{config}: output-dir {folder}: cannot be made: {e.strerror}")
+        for target, content in results:
+            write_output(target.path, content, flag=f"{config}: output")
+            print(f"wrote {target.path}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .validation.numeric import TOLERANCE, check_against_differences, load_file
+
+    if args.validate is not None:
+        if args.config is not None:
+            raise UsageError("--validate checks one file against a model; drop --config")
+        return validate_file(args)
+    if args.spec or any(getattr(args, k) is not None for k in MODEL_KEYS) or args.no_weight_decay:
+        raise UsageError("model flags go with --validate FILE; check alone reads the config")
+    config = find_config(args.config)
+    fix = FIX if args.config is None else f"{FIX} --config {args.config}"
+    failed = False
+    for target, content in _generate(load_targets(config)):
+        want = content.encode() if isinstance(content, str) else content
+        try:
+            have = target.path.read_bytes()
+        except FileNotFoundError:
+            have = None
+        except OSError as e:
+            raise UsageError(f"{target.path}: cannot be read: {e.strerror}") from None
+        if have == want:
+            continue
+        failed = True
+        if have is None:
+            print(f"{target.path}: missing; run `{fix}`")
+        elif isinstance(content, str):
+            diff = difflib.unified_diff(
+                have.decode(errors="replace").splitlines(keepends=True),
+                content.splitlines(keepends=True),
+                f"{target.path} (on disk)",
+                f"{target.path} (generated)",
+            )
+            sys.stdout.writelines(diff)
+            print(f"{target.path}: out of date; run `{fix}`")
+        else:
+            print(f"{target.path}: out of date (binary); run `{fix}`")
+    rows = []
+    for target in load_targets(config):
+        if target.kind != "py" or not target.path.is_file():
+            continue
+        module = load_file(target.path)
+        report = check_against_differences(target.model, module, batches=(1, 5, 17))
+        failed |= not report.ok
+        verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
+        hvp = report.worst_of("HV ")
+        rows.append(
+            (
+                str(target.path),
+                ",".join(module.PARAMETERS),
+                f"{report.worst_of(''):.2e}",
+                "-" if hvp is None else f"{hvp:.2e}",
+                verdict,
+            )
+        )
+    if rows:
+        header = ("module", "parameters", "gradient error", "H·V error", "verdict")
+        widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
+        for row in (header, *rows):
+            print(
+                f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  "
+                f"{row[3]:>{widths[3]}}  {row[4]}"
+            )
+    print("check: failed" if failed else "check: ok")
+    return 1 if failed else 0
+
+
+def validate_file(args) -> int:
+    """check --validate FILE: FILE's J and gradients against the derivation of the model."""
+    from .codegen import concrete_or_exit
+    from .validation.isolated import IsolatedModule, ModuleFailure
+
+    model = model_from(args)
+    concrete_or_exit(model)
+    path = Path(args.validate)
+    if not path.is_file():
+        raise UsageError(f"--validate {args.validate}: no such file")
+    if not 0 < args.timeout <= MAX_TIMEOUT:
+        raise UsageError(
+            f"--timeout {args.timeout:g} is not allowed; expected seconds from 0 to {MAX_TIMEOUT}"
+        )
+    try:
+        module = IsolatedModule(path, args.timeout)
+    except ModuleFailure as failure:  # at import: no module to validate
+        raise UsageError(f"--validate {args.validate}: {failure}") from None
+    with contextlib.closing(module):
+        return _report(path, model, module)
+
+
+def _report(path, model, module) -> int:
+    from .validation.diagnose import MismatchError, validate
+
+    print(f"{path} against {model_summary(model)}")
+    try:
+        findings = validate(model, module)
+    except MismatchError as error:
+        print(f"{path}: {error}")
+        print("check: failed")
+        return 1
+    width = max(len(f.name) for f in findings)
+    for f in findings:
+        print(
+            f"  {f.name:<{width}}  {'ok' if f.ok else 'WRONG':<5}  {f.error:.2e}  {f.explanation}".rstrip()
+        )
+        if not f.ok and f.expected:
+            print(f"  {'':<{width}}  {'':<5}  {'':<8}  expected {f.expected}")
+    failed = not all(f.ok for f in findings)
+    print("check: failed" if failed else "check: ok")
+    return 1 if failed else 0
+
+
+def model_summary(model) -> str:
+    from .codegen import summary
+
+    text = summary(model).rstrip(".")
+    return text[0].lower() + text[1:]
+
+
+COMMANDS = {
+    "latex": cmd_latex,
+    "codegen": cmd_codegen,
+    "graph": cmd_graph,
+    "memory": cmd_memory,
+    "build": cmd_build,
+    "check": cmd_check,
+}
+
+
+def run(argv=None) -> int:
+    """Parse `argv` and run its command; bad input raises UsageError."""
+    args = parser().parse_args(argv)
+    return COMMANDS[args.command](args)
