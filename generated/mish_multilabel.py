@@ -370,8 +370,11 @@ def _sizes(params, X, Y=None, V=None):
 
 
 def _sigmoid(A):
-    """σ(a) = 1 / (1 + e^(−a)), written (1 + tanh(a/2)) / 2 so that no |a| overflows."""
-    return 0.5 * np.tanh(0.5 * A) + 0.5
+    """σ(a) = 1 / (1 + e^(−a)), from e = e^(−|a|) ≤ 1: 1 / (1 + e) for a ≥ 0 and e / (1 + e)
+    below, so that nothing overflows and σ(−40) = 4.2e−18 keeps its relative precision."""
+    E = np.exp(-np.abs(A))
+    S = 1 / (1 + E)
+    return np.where(A >= 0, S, np.multiply(E, S, out=E))
 
 
 def _add_scaled(Y, a, X):

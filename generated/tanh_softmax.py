@@ -91,7 +91,8 @@ def forward(params, X, Y, lam, workspace=None):
     Z += b1
     H = np.tanh(Z, out=Z)  # h = tanh(z)
     O = np.matmul(H, W2.T, out=workspace.get("O"))  # o = W2 h
-    LSE = _logsumexp(O, workspace.get("exp(O - max)"))  # logsumexp(o)
+    # logsumexp(o), with the row's max taken from o (in place: it cancels)
+    LSE = _logsumexp(O, workspace.get("exp(O - max)"))
     L = LSE - np.einsum("ij,ij->i", Y, O)  # L = -yᵀ log(softmax(o))
     s = lam * (np.vdot(W1, W1) + np.vdot(W2, W2)) / 2  # s = λ (‖W1‖² + ‖W2‖²)/2
     J = float(L.sum() / n + s)  # J = (1/n) Σᵢ L_i + s
@@ -382,9 +383,10 @@ def _add_scaled(Y, a, X):
 
 
 def _logsumexp(A, scratch=None):
-    """log Σⱼ exp(A_ij) for each row i, without overflow; exp(A_ij − maxⱼ A_ij) goes into
-    scratch, an array shaped like A (a new one if None)."""
-    m = A.max(axis=1)
-    E = np.subtract(A, m[:, None], out=scratch)
-    np.exp(E, out=E)
-    return m + np.log(E.sum(axis=1))
+    """log Σⱼ exp(A_ij) for each row i, less the row's largest entry, which is subtracted from A
+    in place: softmax(A) = exp(A − returned) and logsumexp(A) − Aᵀy = returned − Aᵀy for rows y
+    that sum to 1 are then computed from numbers near 0, as accurate in float32 at logits of
+    ±1e4 as near 0. exp(A_ij) goes into scratch, an array shaped like A (a new one if None)."""
+    A -= A.max(axis=1, keepdims=True)
+    E = np.exp(A, out=scratch)
+    return np.log(E.sum(axis=1))

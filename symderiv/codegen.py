@@ -271,7 +271,9 @@ def _forward(tape, text, helpers, buffers, names, kept):
         for lse in sorted(expr.atoms(LogSumExp), key=sp.default_sort_key):
             scratch = _out("exp(O - max)", _array_shape(step.args[0]), buffers)
             code = f"_logsumexp({printer.doprint(lse.args[0])}, {scratch})"
-            statements.append(Statement("LSE", code, f"logsumexp({text.doprint(lse.args[0])})"))
+            o = text.doprint(lse.args[0])
+            math = f"logsumexp({o}), with the row's max taken from {o} (in place: it cancels)"
+            statements.append(Statement("LSE", code, math))
             stored[("logsumexp", lse.args[0])] = "LSE"
         if step.op == "loss":
             for value, symbol in names.items():

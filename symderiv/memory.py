@@ -47,8 +47,8 @@ def numbers_of(var) -> sp.Expr:
 
 # Arrays the module's helper functions hold inside besides their result (see module.py.j2):
 # _erf keeps |a|, x, the series' term and sum, the continued fraction and the tail; _sigmoid
-# computes tanh of a temporary.
-HELPER_ARRAYS = {"erf": 6, "sigmoid": 1}
+# keeps e^(−|a|) and 1 / (1 + e^(−|a|)).
+HELPER_ARRAYS = {"erf": 6, "sigmoid": 2}
 # Operators NumPy evaluates in place of a temporary operand; everything else (matmul, and
 # every function such as np.tanh) writes a new array while its operands are still held.
 IN_PLACE = (sp.Add, sp.Mul, sp.Pow, sp.MatAdd, sp.HadamardProduct)

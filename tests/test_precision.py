@@ -1,0 +1,65 @@
+"""The generated helpers at the extremes, in float32 and float64, against float64 (or mpmath)
+references computed from the same inputs: σ for |t| up to 1e3, softmax and logsumexp for
+logits up to 1e4. Each must be as accurate as its dtype allows: a few units in the last place.
+"""
+
+import mpmath
+import numpy as np
+import pytest
+
+from symderiv import Model, module_source
+from symderiv.validation.numeric import load_source
+
+ULPS = 8  # allowed error, in units of the dtype's machine epsilon, relative to the reference
+
+
+@pytest.fixture(scope="module")
+def helpers():
+    model = Model(activation="sigmoid", loss="softmax_cross_entropy", bias="hidden")
+    return load_source(module_source(model), "helpers")
+
+
+def _sigmoid_reference(a):
+    return np.array([float(1 / (1 + mpmath.exp(-mpmath.mpf(float(x))))) for x in a.ravel()])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_keeps_its_relative_precision_far_below_zero(helpers, dtype):
+    a = np.concatenate([-np.logspace(-8, 3, 200), [0.0], np.logspace(-8, 3, 200)]).astype(dtype)
+    got = helpers._sigmoid(a)
+    want = _sigmoid_reference(a)
+    assert got.dtype == dtype
+    tiny = np.finfo(dtype).tiny  # below it the dtype has no relative precision to keep
+    meaningful = want > tiny * 2**24
+    error = np.abs(got.astype(np.float64) - want)[meaningful] / want[meaningful]
+    assert error.max() <= ULPS * np.finfo(dtype).eps, error.max()
+    assert (got[want <= tiny] >= 0).all() and np.isfinite(got).all()
+    # σ(−40) is 4.2e−18 in float64, not 0
+    if dtype is np.float64:
+        assert helpers._sigmoid(np.array([-40.0]))[0] == pytest.approx(4.248354255291589e-18)
+
+
+def test_sigmoid_propagates_nan(helpers):
+    assert np.isnan(helpers._sigmoid(np.array([np.nan]))).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("level", [0.0, 1e2, 1e3, 1e4, -1e4])
+def test_softmax_and_logsumexp_are_accurate_at_large_logits(helpers, dtype, level):
+    rng = np.random.default_rng(int(abs(level)))
+    O = (level + 3 * rng.standard_normal((40, 10))).astype(dtype)
+    exact = O.astype(np.float64)
+    shifted = exact - exact.max(axis=1, keepdims=True)
+    p_want = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    Y = np.eye(10)[rng.integers(0, 10, 40)]
+    L_want = np.log(np.exp(shifted).sum(axis=1)) - (Y * shifted).sum(axis=1)
+
+    A = O.copy()
+    lse = helpers._logsumexp(A)  # A now holds O less each row's max
+    p = np.exp(A - lse[:, None])
+    L = lse - np.einsum("ij,ij->i", Y.astype(dtype), A)
+    assert p.dtype == dtype and L.dtype == dtype
+    eps = np.finfo(dtype).eps
+    big = p_want > 1e-30
+    assert (np.abs(p - p_want)[big] / p_want[big]).max() <= ULPS * 4 * eps
+    assert (np.abs(L - L_want) / np.maximum(L_want, 1.0)).max() <= ULPS * 4 * eps
