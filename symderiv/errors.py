@@ -13,3 +13,10 @@ def shown(value, limit: int = LIMIT) -> str:
     characters (a 1 MB formula must not give a 1 MB message)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 12]}… ({len(text):,} characters)"
+
+
+def shown_path(path) -> str:
+    """A path as a message names it: whole, unless it is very long; then its end, which names
+    the file."""
+    text = str(path)
+    return text if len(text) <= 2 * LIMIT else f"…{text[-LIMIT:]} ({len(text):,} characters)"

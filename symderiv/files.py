@@ -21,7 +21,7 @@ import signal
 import stat
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, shown_path
 
 _HELD = {signal.SIGINT, signal.SIGTERM}
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
@@ -39,13 +39,15 @@ def write_output(path: Path, content, flag: str = "-o") -> None:
         raise _refusal(flag, path, e) from None
     try:
         if mode is not None and stat.S_ISDIR(mode):
-            raise UsageError(f"{flag} {path}: is a folder; expected a file name")
+            raise UsageError(f"{flag} {shown_path(path)}: is a folder; expected a file name")
         if mode is not None and not stat.S_ISREG(mode):
             with open(path, "wb") as f:  # a device or a FIFO: written into, never replaced
                 f.write(data)
             return
         if mode is not None and not mode & 0o222:
-            raise UsageError(f"{flag} {path}: the file is read-only; make it writable first")
+            raise UsageError(
+                f"{flag} {shown_path(path)}: the file is read-only; make it writable first"
+            )
         _replace(path, data)
     except OSError as e:
         raise _refusal(flag, path, e) from None
@@ -108,7 +110,7 @@ def _refusal(flag: str, path: Path, error: OSError) -> UsageError:
     reason = error.strerror or str(error)
     if error.errno == errno.ENAMETOOLONG:
         reason = "the name is too long for the filesystem"
-    return UsageError(f"{flag} {path}: cannot write: {reason}")
+    return UsageError(f"{flag} {shown_path(path)}: cannot write: {reason}")
 
 
 @contextlib.contextmanager

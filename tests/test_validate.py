@@ -157,3 +157,47 @@ def test_bad_input_is_a_usage_error(tmp_path, source, args, says):
 def test_model_flags_without_validate_are_refused():
     done = run("check", "--activation", "tanh")
     assert done.returncode == 2 and "model flags go with --validate FILE" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        (
+            ("    n = X.shape[0]", "    import sys; sys.exit(0)"),
+            "loss_and_grad called sys.exit(0)",
+        ),
+        (("    n = X.shape[0]", "    import os; os._exit(3)"), "the process ended with status 3"),
+        (("    n = X.shape[0]", "    while True: pass"), "did not finish within 2 s (--timeout)"),
+        (
+            ("return J, {", "return None\n    {"),
+            "returned NoneType; expected a pair (J, gradients)",
+        ),
+        (("return J, {", "return J, object()\n    {"), "returned object for the gradients"),
+        (('"W1": dW1', '"W1": object()'), "returned object for the gradient W1"),
+        (('"W1": dW1', '"W1": dW1 * np.nan'), "W1  WRONG  inf  has NaN or inf where"),
+        (('"W1": dW1', '"W1": dW1 + np.inf'), "W1  WRONG  inf  has NaN or inf where"),
+        (("return J, {", "return np.nan, {"), "J   WRONG  inf  has NaN or inf where"),
+    ],
+)
+def test_every_way_a_module_misbehaves_gets_a_verdict(tmp_path, change, says):
+    assert change[0] in HAND
+    path = tmp_path / "backprop.py"
+    path.write_text(HAND.replace(*change))
+    done = run("check", "--validate", path, *MODEL, "--timeout", "2")
+    assert done.returncode == 1 and says in done.stdout, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "check: failed"
+
+
+@pytest.mark.parametrize(
+    "source, says",
+    [
+        ("import sys\nsys.exit(0)\n", "cannot be imported: called sys.exit(0)"),
+        ("while True:\n    pass\n", "importing it did not finish within 2 s"),
+        ("import os\nos._exit(0)\n", "the process ended with status 0 during importing it"),
+    ],
+)
+def test_a_module_that_will_not_import_is_a_usage_error(tmp_path, source, says):
+    path = tmp_path / "backprop.txt"  # any extension: the file is read as Python source
+    path.write_text(source)
+    done = run("check", "--validate", path, *MODEL, "--timeout", "2")
+    assert done.returncode == 2 and says in done.stderr, done.stderr
