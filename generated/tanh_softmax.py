@@ -10,8 +10,8 @@ comment gives its equation for one example in column vectors, as in the derivati
 batch, products such as ∂J/∂o hᵀ sum over the examples.
 
 The computation stays in the inputs' dtype: float32 arrays (and a Python float lam) give
-float32 gradients. Inputs are never modified. NaN or inf in X, Y, lam or the parameters is not
-checked for: it propagates into J and the gradients.
+float32 gradients. Inputs are never modified. NaN or inf in X, Y or the parameters, or in lam,
+is not checked for: it propagates into J and the gradients.
 """
 
 import numpy as np
