@@ -372,9 +372,17 @@ def _sizes(params, X, Y=None, V=None):
 def _sigmoid(A):
     """σ(a) = 1 / (1 + e^(−a)), from e = e^(−|a|) ≤ 1: 1 / (1 + e) for a ≥ 0 and e / (1 + e)
     below, so that nothing overflows and σ(−40) = 4.2e−18 keeps its relative precision."""
-    E = np.exp(-np.abs(A))
-    S = 1 / (1 + E)
-    return np.where(A >= 0, S, np.multiply(E, S, out=E))
+    E = np.abs(A)
+    np.negative(E, out=E)
+    np.exp(E, out=E)
+    S = np.add(E, 1)
+    np.divide(1, S, out=S)  # σ(|a|)
+    E *= S  # σ(−|a|)
+    # the select 1(a ≥ 0) σ(|a|) + 1(a < 0) σ(−|a|), in products: faster than np.where's branches
+    S -= E
+    S *= A >= 0
+    S += E
+    return S
 
 
 def _add_scaled(Y, a, X):

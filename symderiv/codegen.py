@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from . import erf_coefficients
 from .activations import CHOICES, activation
 from .codegen_hvp import hvp_code, products
 from .codegen_inplace import chained
@@ -381,7 +382,7 @@ LINE_LENGTH = 99
 
 def module_source(model) -> str:
     """The NumPy module for `model`, rendered and formatted."""
-    return format_python(render("module.py.j2", spec=module_spec(model)))
+    return format_python(render("module.py.j2", spec=module_spec(model), erf=erf_coefficients))
 
 
 def format_python(source: str) -> str:

@@ -46,9 +46,9 @@ def numbers_of(var) -> sp.Expr:
 
 
 # Arrays the module's helper functions hold inside besides their result (see module.py.j2):
-# _erf keeps |a|, x, the series' term and sum, the continued fraction and the tail; _sigmoid
-# keeps e^(−|a|) and 1 / (1 + e^(−|a|)).
-HELPER_ARRAYS = {"erf": 6, "sigmoid": 2}
+# _erf keeps |a|, min(|a|, 6) and the small branch besides its result; _sigmoid keeps σ(−|a|)
+# besides σ(|a|), which it returns.
+HELPER_ARRAYS = {"erf": 3, "sigmoid": 1}
 # Operators NumPy evaluates in place of a temporary operand; everything else (matmul, and
 # every function such as np.tanh) writes a new array while its operands are still held.
 IN_PLACE = (sp.Add, sp.Mul, sp.Pow, sp.MatAdd, sp.HadamardProduct)

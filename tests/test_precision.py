@@ -63,3 +63,36 @@ def test_softmax_and_logsumexp_are_accurate_at_large_logits(helpers, dtype, leve
     big = p_want > 1e-30
     assert (np.abs(p - p_want)[big] / p_want[big]).max() <= ULPS * 4 * eps
     assert (np.abs(L - L_want) / np.maximum(L_want, 1.0)).max() <= ULPS * 4 * eps
+
+
+@pytest.fixture(scope="module")
+def gelu():
+    return load_source(module_source(Model(activation="gelu", loss="squared")), "gelu")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_erf_is_within_a_few_ulps_everywhere(gelu, dtype):
+    a = np.concatenate(
+        [np.logspace(-300, 3, 600), np.linspace(0, 7, 7001), [0.4999999, 0.5, 5.9999, 6.0]]
+    )
+    a = np.concatenate([-a, a]).astype(dtype)
+    got = gelu._erf(a)
+    want = np.array([float(mpmath.erf(mpmath.mpf(float(x)))) for x in a])
+    assert got.dtype == dtype
+    meaningful = np.abs(want) > np.finfo(dtype).tiny
+    error = np.abs(got.astype(np.float64) - want)[meaningful] / np.abs(want[meaningful])
+    assert error.max() <= 4 * np.finfo(dtype).eps, error.max() / np.finfo(dtype).eps
+    assert np.array_equal(np.signbit(got), np.signbit(a))
+
+
+def test_erf_of_nan_and_inf(gelu):
+    got = gelu._erf(np.array([np.nan, np.inf, -np.inf]))
+    assert np.isnan(got[0]) and got[1] == 1 and got[2] == -1
+
+
+def test_the_erf_coefficients_are_found_again():
+    from symderiv import erf_coefficients as erf
+
+    found = erf.refit()
+    assert (found["P"], found["Q"], found["R"], found["S"]) == (erf.P, erf.Q, erf.R, erf.S)
+    assert max(found["errors"]) < 5e-17

@@ -92,7 +92,8 @@ def test_saturated_activations_give_finite_gradients(activation):
 def test_nan_and_inf_propagate_as_the_docstring_says(where, bad):
     model = Model(activation="relu", loss="squared", bias="hidden")
     module, params, X, Y, lam = _point(model)
-    assert "NaN or inf in X, Y, lam or the parameters is not" in module.__doc__
+    doc = " ".join(module.__doc__.split())
+    assert "NaN or inf in X, Y or the parameters, or in lam, is not checked for" in doc
     if where == "lam":
         lam = bad
     else:
@@ -103,6 +104,14 @@ def test_nan_and_inf_propagate_as_the_docstring_says(where, bad):
         J, grads = module.loss_and_grad(params, X, Y, lam)
     assert not np.isfinite(J)
     assert not all(np.isfinite(g).all() for g in grads.values())
+
+
+def test_without_weight_decay_lam_is_not_read_as_the_docstring_says():
+    model = Model(activation="relu", loss="squared", bias="hidden", weight_decay=False)
+    module, params, X, Y, _ = _point(model)
+    assert "(lam is not read)" in " ".join(module.__doc__.split())
+    J, grads = module.loss_and_grad(params, X, Y, np.nan)
+    assert np.isfinite(J) and all(np.isfinite(g).all() for g in grads.values())
 
 
 def test_no_function_modifies_its_inputs():
