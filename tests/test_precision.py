@@ -96,3 +96,61 @@ def test_the_erf_coefficients_are_found_again():
     found = erf.refit()
     assert (found["P"], found["Q"], found["R"], found["S"]) == (erf.P, erf.Q, erf.R, erf.S)
     assert max(found["errors"]) < 5e-17
+
+
+# Points where the helpers, not the matrix products, decide the accuracy: integer inputs and
+# weights make every product exact in float32, so that pre-activations reach ±1e3 and logits
+# ±1e4 without rounding. The reference is the same module in extended precision (longdouble).
+EXTREMES = [
+    (Model(activation="identity", loss="softmax_cross_entropy", bias="all"), 1e4),
+    (Model(activation="identity", loss="sigmoid_cross_entropy", bias="all"), 40),
+    (Model(activation="sigmoid", loss="softmax_cross_entropy", bias="hidden"), 1e3),
+    (Model(activation="silu", loss="sigmoid_cross_entropy", bias="hidden"), 1e3),
+    (Model(activation="gelu", loss="softmax_cross_entropy", bias="hidden"), 30),
+    (Model(activation="t*tanh(softplus(t))", loss="squared", bias="hidden"), 1e3),
+]
+GRADIENT = {np.float32: 1e-5, np.float64: 1e-12}
+
+
+def _integer_point(model, module, scale, rng):
+    d, h, q, n = 3, 4, 3, 6
+    params = module.init_params((d, h, q), rng)
+    params["W1"] = rng.integers(-3, 4, (h, d)).astype(float)
+    params["W2"] = rng.integers(-3, 4, (q, h)).astype(float)
+    if "b1" in params:
+        params["b1"] = rng.integers(-2, 3, h).astype(float)
+    if "b2" in params:  # logits near ±scale and near one another: softmax is not one-hot
+        params["b2"] = np.full(q, scale) * (1 if model.loss == "softmax_cross_entropy" else -1)
+    X = np.round(rng.uniform(-1, 1, (n, d)) * scale / 12)
+    if "b2" in params:
+        X = np.round(rng.uniform(-1, 1, (n, d)))
+    Y = np.eye(q)[rng.integers(0, q, n)]
+    V = {k: rng.integers(-2, 3, v.shape).astype(float) for k, v in params.items()}
+    return params, X, Y, V
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("model, scale", EXTREMES, ids=lambda v: getattr(v, "activation", v))
+def test_gradients_and_hvp_at_the_extremes_are_as_accurate_as_the_dtype(model, scale, dtype):
+    module = load_source(module_source(model), "extreme")
+    rng = np.random.default_rng(7)
+    params, X, Y, V = _integer_point(model, module, scale, rng)
+
+    def at(t):
+        cast = {k: v.astype(t) for k, v in params.items()}
+        direction = {k: v.astype(t) for k, v in V.items()}
+        J, grads = module.loss_and_grad(cast, X.astype(t), Y.astype(t), t(0.5))
+        return J, grads, module.hvp(cast, X.astype(t), Y.astype(t), t(0.5), direction)
+
+    J, grads, HV = at(dtype)
+    J_ref, grads_ref, HV_ref = at(np.longdouble)
+    reach = max(np.abs(X).max() * 3, np.abs(params.get("b2", 0.0)).max())
+    assert reach >= scale / 10  # the point does reach the extremes
+    for name in grads:
+        assert grads[name].dtype == dtype
+        for got, want in ((grads[name], grads_ref[name]), (HV[name], HV_ref[name])):
+            # relative to the reference where it is not tiny: below √tiny, the dtype has
+            # flushed what the longdouble still holds (a H·V entry of 3e-178, say)
+            scale_of = max(float(np.abs(want).max()), float(np.sqrt(np.finfo(dtype).tiny)))
+            error = float(np.abs(got.astype(np.longdouble) - want).max()) / scale_of
+            assert error <= GRADIENT[dtype], (name, error)
