@@ -14,8 +14,9 @@ from functools import cached_property
 
 import sympy as sp
 
+from .domain import kinks
 from .errors import UsageError
-from .formula import kinks, number, parse_formula
+from .formula import number, parse_formula
 from .scalar import phi, sigmoid, softplus, t
 from .tangent import derivative
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..activations import activation
-from ..formula import numpy_function
+from ..domain import numpy_function
 
 TOLERANCE = 1e-6  # relative error allowed against central differences, in float64
 STEP = 1e-4  # the step of the fourth-order central difference
