@@ -54,13 +54,14 @@ def parse_formula(text: str) -> sp.Expr:
             f"the character {char!r}{_WHY.get(char, '')} at column {bad + 1} is not allowed in "
             "a formula; use letters, digits, spaces and . , + - * / ( )"
         )
+    source = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         raise UsageError(f"not a valid formula: {e.msg} at column {e.offset}") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise UsageError(f"a formula has at most {MAX_NODES} parts")
-    expr = _convert(tree.body)
+    expr = _convert(tree.body, source)
     if not expr.has(t):
         raise UsageError("the formula does not depend on t")
     check_defined(expr)
@@ -90,28 +91,28 @@ _BINARY = {
 }
 
 
-def _constant(node) -> sp.Rational:
+def _constant(node, source: str) -> sp.Rational:
     """A number written in the formula, exactly: 2, 0.5, 1e-3. Refused when it is not finite or
     larger than MAX_LITERAL in magnitude (1e999 is inf to Python; 10**30 digits are not a size
     anyone needs)."""
     value = node.value
     if not math.isfinite(value) or abs(value) > MAX_LITERAL:
         raise UsageError(
-            f"the number {shown_number(ast.unparse(node))} is not allowed in a formula; a number is "
+            f"the number {shown_number(ast.get_source_segment(source, node))} is not allowed in a formula; a number is "
             f"finite and at most {MAX_LITERAL:,} in magnitude"
         )
     return sp.Rational(str(value)) if isinstance(value, float) else sp.Integer(value)
 
 
-def _literal(node):
+def _literal(node, source: str):
     """The value of a written number such as 2, -1, 0.5 or (1/3); None for anything else."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return _constant(node)
+        return _constant(node, source)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        value = _literal(node.operand)
+        value = _literal(node.operand, source)
         return None if value is None else -value
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        top, bottom = _literal(node.left), _literal(node.right)
+        top, bottom = _literal(node.left, source), _literal(node.right, source)
         return None if top is None or not bottom else top / bottom
     return None
 
@@ -123,33 +124,34 @@ def _refuse(what: str) -> UsageError:
     )
 
 
-def _convert(node):
+def _convert(node, source: str):
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return _constant(node)
+        return _constant(node, source)
     if isinstance(node, ast.Name):
         if node.id == "t":
             return t
         raise _refuse(f"the name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _convert(node.operand)
+        value = _convert(node.operand, source)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_convert(node.left), _convert(node.right))
+        return _BINARY[type(node.op)](_convert(node.left, source), _convert(node.right, source))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         # The exponent must be a written number, checked before anything is computed:
         # t**9**9**9 would otherwise build a number with hundreds of millions of digits.
-        exponent = _literal(node.right)
+        exponent = _literal(node.right, source)
         if exponent is None or abs(exponent) > MAX_EXPONENT:
+            written = ast.get_source_segment(source, node.right)
             raise UsageError(
-                f"the exponent {shown_number(ast.unparse(node.right))} is not allowed in a "
+                f"the exponent {shown_number(written)} is not allowed in a "
                 f"formula; an exponent is a written number from -{MAX_EXPONENT} to {MAX_EXPONENT}"
             )
-        return _convert(node.left) ** exponent
+        return _convert(node.left, source) ** exponent
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name = node.func.id
         if name not in FUNCTIONS:
             raise _refuse(f"the function {name!r}")
-        args = [_convert(a) for a in node.args]
+        args = [_convert(a, source) for a in node.args]
         if name in ("max", "min"):
             if len(args) != 2 or sum(a.is_number for a in args) != 1:
                 raise UsageError(

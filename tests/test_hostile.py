@@ -120,7 +120,7 @@ def test_an_injection_in_a_project_config_runs_nothing_in_build_or_check(capsys,
 
 # -- formulas: values, sizes, exponents, poles, kinks -----------------------------------
 FORMULAS = [
-    ("t*1e999", "the number '1e309' is not allowed"),
+    ("t*1e999", "the number '1e999' is not allowed"),
     ("1e309-t", "the number '1e309' is not allowed"),
     ("99999999999999999999999*t", "at most 1,000,000 in magnitude"),
     ("t*1e7", "at most 1,000,000 in magnitude"),
@@ -128,7 +128,7 @@ FORMULAS = [
     ("t**7**7**7**7**7", "an exponent is a written number from -16 to 16"),
     ("t**17", "the exponent '17'"),
     ("t**-17", "the exponent '-17'"),
-    ("t**(1/0)", "the exponent '1 / 0'"),
+    ("t**(1/0)", "the exponent '1/0'"),
     ("t**t", "the exponent 't'"),
     ("1/(t-0.1)", "the formula divides by zero at t = 0.1"),
     ("abs(t-0.1)**(1/3)", "its derivative divides by zero at t = 0.1"),
