@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .activations import CHOICES
 from .config import find_config, load_targets, read_toml
-from .errors import UsageError, shown
+from .errors import UsageError, shown, shown_path
 from .files import locked, write_output
 from .losses import LOSSES
 from .model import BIASES, Model
@@ -233,7 +233,9 @@ def cmd_build(args) -> int:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise UsageError(f"{config}: output-dir {folder}: cannot be made: {e.strerror}")
+                raise UsageError(
+                    f"{config}: output-dir {shown_path(folder)}: cannot be made: {e.strerror}"
+                ) from None
         for target, content in results:
             write_output(target.path, content, flag=f"{config}: output")
             print(f"wrote {target.path}")

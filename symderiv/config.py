@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .codegen import concrete_or_exit
-from .errors import UsageError, shown
+from .errors import UsageError, shown, shown_path
 from .model import Model, _suggest
 from .outputs import KINDS
 
@@ -93,8 +93,8 @@ def load_targets(path: Path) -> list[Target]:
     project = path.parent.resolve()
     if not folder.resolve().is_relative_to(project):  # a symlink out of the project
         raise UsageError(
-            f"{where}: output-dir = {shown(out_dir)} leads to {folder.resolve()}, outside the "
-            f"project {project}; expected a folder inside it"
+            f"{where}: output-dir = {shown(out_dir)} leads to {shown_path(folder.resolve())}, "
+            f"outside the project {shown_path(project)}; expected a folder inside it"
         )
     models = data.get("models")
     if not isinstance(models, list) or not models or not all(isinstance(m, dict) for m in models):

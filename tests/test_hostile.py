@@ -308,3 +308,9 @@ def test_check_works_in_a_read_only_checkout(tmp_path):
             path.chmod(0o755)
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in (project / "generated").iterdir()) == ["net.py"]
+
+
+@pytest.mark.parametrize("folder", ["a" * 300, "/".join(["a" * 200] * 30)], ids=["name", "path"])
+def test_an_output_folder_too_long_for_the_filesystem(capsys, tmp_path, folder):
+    (tmp_path / "symderiv.toml").write_text(f'output-dir = "{folder}"\n' + CONFIG)
+    refused(capsys, tmp_path, ["build"], "cannot be made: File name too long")
