@@ -92,6 +92,11 @@ KINDS = [
     ["graph", "-o", "{tmp}/g.svg"],
     ["graph", "-o", "{tmp}/g.dot"],
     ["graph", "-o", "{tmp}/g.tex"],
+    ["graph", "-o", "{tmp}/g.pdf"],
+    ["graph", "--hvp", "-o", "{tmp}/g.svg"],
+    ["latex", "--hvp"],
+    ["latex", "--form", "batch"],
+    ["memory", "--sizes", "2,3,4", "--batch", "5"],
 ]
 INJECTIONS = [
     (kind, f"t*{payload}" if payload.isidentifier() else f"t{payload}")
@@ -103,7 +108,7 @@ INJECTIONS = [
 @pytest.mark.parametrize("kind, formula", INJECTIONS, ids=lambda v: repr(v)[:40])
 def test_no_formula_carries_code_or_markup_into_an_output(capsys, tmp_path, kind, formula):
     argv = [a.format(tmp=tmp_path) for a in kind] + ["--activation", formula, "--loss", "squared"]
-    if "-o" not in argv:
+    if "-o" not in argv and kind[0] != "memory":  # memory prints its table, no file
         argv += ["-o", tmp_path / "out"]
     refused(capsys, tmp_path, argv, "--activation")
 
