@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .activations import CHOICES
 from .config import find_config, load_targets, read_toml
+from .drift import same
 from .errors import UsageError, shown, shown_path
 from .files import locked, write_output
 from .losses import LOSSES
@@ -262,7 +263,7 @@ def cmd_check(args) -> int:
             have = None
         except OSError as e:
             raise UsageError(f"{target.path}: cannot be read: {e.strerror}") from None
-        if have == want:
+        if have is not None and same(target.kind, have, want):
             continue
         failed = True
         if have is None:

@@ -260,7 +260,8 @@ class Placed:
 
 
 def tikz_layout(graph: Graph):
-    """Node positions and edge paths (TikZ syntax, in inches) from dot's plain output."""
+    """Node positions and edge paths (TikZ syntax, in inches; each path with its head and the
+    edge it draws, tail -> head) from dot's plain output."""
     by_id = {n.id: n for n in graph.nodes}
     placed, paths = [], []
     for line in run_dot(dot_source(graph), "plain").decode().splitlines():
@@ -268,12 +269,12 @@ def tikz_layout(graph: Graph):
         if fields[0] == "node":
             placed.append(Placed(by_id[fields[1]], f"({fields[1]})", _point(fields[2], fields[3])))
         elif fields[0] == "edge":
-            head, count = fields[2], int(fields[3])
+            tail, head, count = fields[1], fields[2], int(fields[3])
             points = [_point(fields[4 + 2 * k], fields[5 + 2 * k]) for k in range(count)]
             path = points[0]
             for k in range(1, count - 1, 3):
                 path += f" .. controls {points[k]} and {points[k + 1]} .. {points[k + 2]}"
-            paths.append((path, f"({head})"))
+            paths.append((path, f"({head})", f"{tail} -> {head}"))
     order = {n.id: i for i, n in enumerate(graph.nodes)}
     placed.sort(key=lambda p: order[p.node.id])
     return placed, paths
