@@ -8,7 +8,6 @@ convention (ReLU′(0) = 0) and a central difference would give ½.
 
 from __future__ import annotations
 
-import importlib
 import importlib.machinery
 import importlib.util
 import math
