@@ -280,11 +280,17 @@ def tikz_layout(graph: Graph):
     return placed, paths
 
 
-def tikz_groups(graph: Graph) -> tuple:
-    """(label, the TikZ names of its nodes) for each group, for a box fitted around them."""
+def tikz_groups(graph: Graph, labels: dict | None = None) -> tuple:
+    """(label, the TikZ names of its nodes) for each group, for a box fitted around them; the
+    labels are `labels[role]` (LaTeX) when given, else the graph's own, in English."""
     return tuple(
-        (label.replace("R{·}", r"$\mathcal{R}\{\cdot\}$"), " ".join(f"({m})" for m in members))
-        for _, label, members in graph.groups
+        (
+            labels[group.removeprefix("cluster_")]
+            if labels
+            else label.replace("R{·}", r"$\mathcal{R}\{\cdot\}$"),
+            " ".join(f"({m})" for m in members),
+        )
+        for group, label, members in graph.groups
     )
 
 

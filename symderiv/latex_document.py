@@ -70,13 +70,13 @@ def equations(derivation, lang: str = "en", hvp: bool = False, memory=None) -> d
         rf"{partial('J', name(g.var))} &= {_closed(g, p, batch)} \in {g.var.shape_text}"
         for g in derivation.gradients
     )
-    notes = tuple(
-        words["batch_bias"]
-        .replace("{lhs}", partial("J", g.var.latex))
-        .replace("{rhs}", p(g.terms[0].expr))
+    # said once, however many biases share the fact
+    sums = [
+        rf"{partial('J', g.var.latex)} &= \sum_i \left({p(g.terms[0].expr)}\right)_i"
         for g in derivation.gradients
         if g.var.is_vector and not batch
-    )
+    ]
+    notes = (dict(text=words["batch_bias"], rows=tuple(sums)),) if sums else ()
     return dict(
         forward=tuple(forward),
         definitions=_definitions(tape, SectionLatexPrinter(tape.variables, extra), words),

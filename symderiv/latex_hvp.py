@@ -44,15 +44,16 @@ def hvp_equations(derivation, latex, words, model) -> dict:
         backward=tuple(rows["adjoint_tangent"]),
         definitions=_second_derivatives(derivation.tape, latex),
         cost=cost,
-        figure=_figure(derivation),
+        figure=_figure(derivation, words["hvp_groups"]),
     )
 
 
-def _figure(derivation) -> dict:
-    """The extended graph, placed by dot, for figure.tex.j2."""
+def _figure(derivation, labels: dict) -> dict:
+    """The extended graph, placed by dot, for figure.tex.j2, its groups labelled in the
+    document's language."""
     graph = extended_graph_of(derivation)
     placed, paths = tikz_layout(graph)
-    return dict(placed=placed, paths=paths, groups=tikz_groups(graph))
+    return dict(placed=placed, paths=paths, groups=tikz_groups(graph, labels))
 
 
 def _range(low, high, words) -> str:

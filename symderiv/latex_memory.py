@@ -21,6 +21,9 @@ class At:
     dtype: str = "float64"
 
 
+ROWS_ON_A_PAGE = 36  # a longer table may break across pages, after its lead-in
+
+
 def memory_section(tape, latex, words, at: At | None = None) -> dict:
     """The table's rows (array, entries, [bytes,] role) and, with `at`, the peaks in bytes."""
     model = tape.model
@@ -69,4 +72,11 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
         )
         where = ", ".join(f"${sp.latex(d)} = {v}$" for d, v in values.items())
         where += f" ({at.dtype}, {BYTES[at.dtype]} " + words["memory_bytes_each"] + ")"
-    return dict(rows=tuple(table), total=total, peaks=peaks, bytes=at is not None, at=where)
+    return dict(
+        rows=tuple(table),
+        together=len(table) <= ROWS_ON_A_PAGE,  # the lead-in and the table on one page
+        total=total,
+        peaks=peaks,
+        bytes=at is not None,
+        at=where,
+    )

@@ -25,23 +25,23 @@ PROSE = {
         "loss_assumption": "the entries of $\\mathbf{y}$ sum to one",
         "graph": "Computational graph",
         "graph_text": (
-            "Squares are variables and circles are operators; the parameters are filled. The "
-            "input is at the lower left and the objective at the upper right."
+            "Squares are variables and circles are operators; the parameters are filled. Data "
+            "flows from the input on the left to the objective on the right."
         ),
         "backward": "Backpropagation",
         "backward_text": (
             "Backpropagation traverses the graph in reverse, from the objective to the input, "
-            "by the chain rule: $\\frac{\\partial \\mathsf{Z}}{\\partial \\mathsf{X}} = "
+            "by the chain rule,\\[\\frac{\\partial \\mathsf{Z}}{\\partial \\mathsf{X}} = "
             "\\textrm{prod}\\left(\\frac{\\partial \\mathsf{Z}}{\\partial \\mathsf{Y}}, "
-            "\\frac{\\partial \\mathsf{Y}}{\\partial \\mathsf{X}}\\right)$, where prod multiplies "
-            "its arguments after the necessary transpositions and swaps."
+            "\\frac{\\partial \\mathsf{Y}}{\\partial \\mathsf{X}}\\right),\\]where prod "
+            "multiplies its arguments after the necessary transpositions and swaps."
         ),
         "and": "and",
         "layers": ("one hidden layer", "{k} hidden layers"),
         "activation_of_layer": "in layer {k}",
         "step": {
-            "objective": "First, the gradients of the objective with respect to the loss term "
-            "$L$ and the regularization term $s$:",
+            "objective": "First, the gradients of the objective with respect to the loss term"
+            "~$L$ and the regularization term~$s$:",
             "output": "Next, the gradient with respect to the output layer variable "
             "$\\mathbf{o}$:",
             "local": "The gradients of the regularization term with respect to the weights:",
@@ -52,15 +52,15 @@ PROSE = {
             "to ${var}$ takes the elementwise product $\\odot$:",
         },
         "batch_bias": (
-            "Over a minibatch the bias is shared by every example, so its gradient is the sum "
-            "over the examples: ${lhs} = \\sum_i {rhs}_i$."
+            "Over a minibatch a bias is shared by every example, so its gradient is the sum "
+            "over the examples:"
         ),
         "hvp": "Second derivatives: Hessian-vector products",
         "hvp_text": (
-            "For a direction $V = ({V})$ in parameter space, $\\mathcal{R}\\{\\cdot\\}$ is the "
-            "derivative along $V$ (Pearlmutter's operator): $\\mathcal{R}\\{f\\} = "
-            "\\frac{d}{dr} f(\\theta + r V)\\big|_{r=0}$. Applied to the gradient it gives the "
-            "Hessian of $J$ times $V$, $\\mathbf{H} V$, whose block for each parameter "
+            "For a direction $\\mathbf V = ({V})$ in parameter space, $\\mathcal{R}\\{\\cdot\\}$ is the "
+            "derivative along $\\mathbf V$ (Pearlmutter's operator): $\\mathcal{R}\\{f\\} = "
+            "\\frac{d}{dr} f(\\theta + r \\mathbf V)\\big|_{r=0}$. Applied to the gradient it gives the "
+            "Hessian of $J$ times $\\mathbf V$, $\\mathbf{H}\\mathbf V$, whose block for each parameter "
             "$\\theta$ is $\\mathcal{R}\\{\\partial J / \\partial \\theta\\}$, without "
             "forming the Hessian. "
             "Applying it to every forward equation gives the tangents of forward propagation:"
@@ -72,10 +72,16 @@ PROSE = {
         "hvp_cost": (
             "Counted in the generated code, \\texttt{hvp} performs {hvp_count} matrix products, "
             "${hvp_work}$ multiply-adds (forward propagation included), and the gradient "
-            "{gradient_count}, ${gradient_work}$: a Hessian-vector product costs {range} times a "
+            "performs {gradient_count}, ${gradient_work}$: a Hessian-vector product costs {range} times a "
             "gradient. The dense Hessian takes one such product per parameter."
         ),
         "between": "between ${low}$ and ${high}$",
+        "hvp_groups": {
+            "value": "forward",
+            "adjoint": "backward",
+            "tangent": "$\\mathcal{R}\\{\\cdot\\}$ of forward",
+            "adjoint_tangent": "$\\mathcal{R}\\{\\cdot\\}$ of backward",
+        },
         "hvp_graph_text": (
             "The extended graph: each box is the result of one equation, with an edge from "
             "every quantity the equation reads. Forward variables are white (parameters "
@@ -138,15 +144,15 @@ PROSE = {
         "graph": "Graphe de calcul",
         "graph_text": (
             "Les carrés sont des variables et les cercles des opérateurs ; les paramètres sont "
-            "remplis. L'entrée est en bas à gauche et l'objectif en haut à droite."
+            "remplis. Les données vont de l'entrée, à gauche, vers l'objectif, à droite."
         ),
         "backward": "Rétropropagation",
         "backward_text": (
             "La rétropropagation parcourt le graphe en sens inverse, de l'objectif vers "
-            "l'entrée, selon la règle de dérivation en chaîne : $\\frac{\\partial \\mathsf{Z}}"
+            "l'entrée, selon la règle de dérivation en chaîne :\\[\\frac{\\partial \\mathsf{Z}}"
             "{\\partial \\mathsf{X}} = \\textrm{prod}\\left(\\frac{\\partial \\mathsf{Z}}"
             "{\\partial \\mathsf{Y}}, \\frac{\\partial \\mathsf{Y}}{\\partial \\mathsf{X}}"
-            "\\right)$, où prod multiplie ses arguments après les transpositions et permutations "
+            "\\right),\\]où prod multiplie ses arguments après les transpositions et permutations "
             "nécessaires."
         ),
         "and": "et",
@@ -154,7 +160,7 @@ PROSE = {
         "activation_of_layer": "dans la couche {k}",
         "step": {
             "objective": "D'abord, les gradients de la fonction objectif par rapport au terme de "
-            "perte $L$ et au terme de régularisation $s$ :",
+            "perte~$L$ et au terme de régularisation~$s$ :",
             "output": "Ensuite, le gradient par rapport à la variable de la couche de sortie "
             "$\\mathbf{o}$ :",
             "local": "Les gradients du terme de régularisation par rapport aux poids :",
@@ -165,16 +171,16 @@ PROSE = {
             "rapport à ${var}$ fait intervenir le produit élément par élément $\\odot$ :",
         },
         "batch_bias": (
-            "Sur un minibatch, le biais est partagé par tous les exemples : son gradient est la "
-            "somme sur les exemples, ${lhs} = \\sum_i {rhs}_i$."
+            "Sur un minibatch, un biais est partagé par tous les exemples : son gradient est la "
+            "somme sur les exemples :"
         ),
         "hvp": "Dérivées secondes : produits hessienne-vecteur",
         "hvp_text": (
-            "Pour une direction $V = ({V})$ de l'espace des paramètres, "
-            "$\\mathcal{R}\\{\\cdot\\}$ est la dérivée selon $V$ (l'opérateur de "
-            "Pearlmutter) : $\\mathcal{R}\\{f\\} = \\frac{d}{dr} f(\\theta + r V)"
+            "Pour une direction $\\mathbf V = ({V})$ de l'espace des paramètres, "
+            "$\\mathcal{R}\\{\\cdot\\}$ est la dérivée selon $\\mathbf V$ (l'opérateur de "
+            "Pearlmutter) : $\\mathcal{R}\\{f\\} = \\frac{d}{dr} f(\\theta + r \\mathbf V)"
             "\\big|_{r=0}$. Appliqué au gradient, il donne la hessienne de $J$ multipliée par "
-            "$V$, $\\mathbf{H} V$, dont le bloc de chaque paramètre $\\theta$ est "
+            "$\\mathbf V$, $\\mathbf{H}\\mathbf V$, dont le bloc de chaque paramètre $\\theta$ est "
             "$\\mathcal{R}\\{\\partial J / \\partial \\theta\\}$, sans former la "
             "hessienne. Appliqué à chaque "
             "équation de la propagation avant, il en donne les tangentes :"
@@ -186,10 +192,16 @@ PROSE = {
         "hvp_cost": (
             "Compté dans le code généré, \\texttt{hvp} effectue {hvp_count} produits matriciels, "
             "${hvp_work}$ multiplications-additions (propagation avant comprise), et le "
-            "gradient {gradient_count}, ${gradient_work}$ : un produit hessienne-vecteur coûte "
+            "gradient en effectue {gradient_count}, ${gradient_work}$ : un produit hessienne-vecteur coûte "
             "{range} fois un gradient. La hessienne dense demande un tel produit par paramètre."
         ),
         "between": "entre ${low}$ et ${high}$",
+        "hvp_groups": {
+            "value": "propagation avant",
+            "adjoint": "rétropropagation",
+            "tangent": "$\\mathcal{R}\\{\\cdot\\}$ de la propagation avant",
+            "adjoint_tangent": "$\\mathcal{R}\\{\\cdot\\}$ de la rétropropagation",
+        },
         "hvp_graph_text": (
             "Le graphe étendu : chaque boîte est le résultat d'une équation, avec une arête "
             "depuis chaque quantité que l'équation lit. Les variables de la propagation avant "
