@@ -41,6 +41,15 @@ class Activation:
         return not self.formula.atoms(sp.core.function.AppliedUndef)
 
     @property
+    def is_compound(self) -> bool:
+        """Whether φ is more than one function of t (gelu, silu, elu, a formula): such a φ is
+        written φ(z) in the equations, applied entrywise, and defined once as a function of t;
+        tanh(z), σ(z) or max(0, z) are written as they are."""
+        f = self.formula
+        single = f == t or f == sp.Max(0, t) or (isinstance(f, sp.Function) and f.args == (t,))
+        return self.is_concrete and not single
+
+    @property
     def fn(self) -> sp.Lambda:
         return sp.Lambda(t, self.formula)
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy as sp
+
 from .calculus import loss_gradient
 from .derivation import derive
+from .exprs import Elementwise
 from .figure import graph_of, tikz_layout
 from .latex_hvp import hvp_equations
 from .latex_memory import At, memory_section
@@ -15,6 +18,7 @@ from .printing.latex import SectionLatexPrinter, partial
 from .printing.latex_rows import RowLatexPrinter, transposed
 from .prose import PROSE
 from .render import render
+from .scalar import t
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,11 @@ def equations(derivation, lang: str = "en", hvp: bool = False, memory=None) -> d
     name = (lambda v: v.latex_batch) if batch else (lambda v: v.latex)
     extra = {dloss_symbol(o.symbol): partial("L", name(o))}
     latex = (RowLatexPrinter if batch else SectionLatexPrinter)(tape.variables, extra)
-    p = latex.doprint
+    named = activation_names(tape)
+
+    def p(expr) -> str:
+        return latex.doprint(expr.xreplace(named))
+
     forward = []
     for step in tape.steps:
         expr = apply(step, [a.symbol for a in step.args])
@@ -80,7 +88,7 @@ def equations(derivation, lang: str = "en", hvp: bool = False, memory=None) -> d
     return dict(
         forward=tuple(forward),
         definitions=_definitions(tape, SectionLatexPrinter(tape.variables, extra), words),
-        backward=_backward(derivation, latex, words, name),
+        backward=_backward(derivation, p, words, name),
         summary=summary,
         notes=notes,
         hvp=hvp_equations(derivation, latex, words, tape.model) if hvp else None,
@@ -103,9 +111,9 @@ def _closed(adjoint, p, batch) -> str:
     return text
 
 
-def _backward(derivation, latex, words, name) -> tuple:
-    """One block per backward line: its sentence, then the prod form and the closed form."""
-    p = latex.doprint
+def _backward(derivation, p, words, name) -> tuple:
+    """One block per backward line: its sentence, then the prod form and the closed form,
+    printed by p."""
     batch = derivation.tape.batch
     shape = batch_shape_text if batch else (lambda v: v.shape_text)
     joiner = rf" \; \textrm{{{words['and']}}} \; "
@@ -134,6 +142,22 @@ def _backward(derivation, latex, words, name) -> tuple:
     return tuple(blocks)
 
 
+def activation_names(tape) -> dict:
+    """φ(z) and φ′(z) by name for each compound activation (φₖ when the layers' activations
+    differ, as the second derivatives name them), as a substitution for the expressions."""
+    acts = [s for s in tape.steps if s.op == "activation"]
+    several = len({s.fn for s in acts}) > 1
+    named = {}
+    for k, step in enumerate(acts, start=1):
+        if step.fn.is_compound:
+            f = sp.Function(f"phi_{k}" if several else "phi")
+            (z,) = step.args
+            named[Elementwise(step.fn.fn, z.symbol)] = Elementwise(sp.Lambda(t, f(t)), z.symbol)
+            shown = sp.Lambda(t, sp.Derivative(f(t), t))
+            named[Elementwise(step.fn.derivative, z.symbol)] = Elementwise(shown, z.symbol)
+    return named
+
+
 def _definitions(tape, latex, words) -> tuple:
     """What the concrete φ and l are, with the derivatives symderiv found for them."""
     p = latex.doprint
@@ -144,11 +168,14 @@ def _definitions(tape, latex, words) -> tuple:
     for act, layers in layers_of.items():
         if not act.is_concrete:
             continue
+        several = len(layers_of) > 1
+        phi = " = ".join(rf"\phi_{{{k}}}(t)" for k in layers) if several else r"\phi(t)"
+        slope = " = ".join(rf"\phi_{{{k}}}'(t)" for k in layers) if several else r"\phi'(t)"
         text = (
-            rf"$\phi(t) = {p(act.formula)}$, $\phi'(t) = {p(act.derivative.expr)}$, "
+            rf"${phi} = {p(act.formula)}$, ${slope} = {p(act.derivative.expr)}$, "
             + words["elementwise"]
         )
-        if len(layers_of) > 1:
+        if several:
             where = ", ".join(map(str, layers))
             text += " " + words["activation_of_layer"].replace("{k}", where)
         definitions.append(text)
