@@ -67,7 +67,7 @@ def graph_of(tape: Tape) -> Graph:
 
     def variable(v):
         kind = "parameter" if v.kind == "param" else "variable"
-        add(Node(v.name, kind, v.latex, _html(v)))
+        add(Node(v.name, kind, v.latex_batch if tape.batch else v.latex, _html(v)))  # X, Z, …
         return v.name
 
     for i, step in enumerate(tape.steps):

@@ -130,7 +130,9 @@ def _backward(derivation, p, words, name) -> tuple:
             (a,) = line.items
             intro = intro.replace("{var}", name(a.var))
             prods = " + ".join(
-                rf"\textrm{{prod}}\left({partial('J', name(t.via))}, "
+                # over a minibatch, each example's loss contributes: a sum over the rows
+                (r"\sum_i " if batch and t.via.kind == "loss" else "")
+                + rf"\textrm{{prod}}\left({partial('J', name(t.via))}, "
                 rf"{partial(name(t.via), name(a.var))}\right)"
                 for t in a.terms
             )
@@ -185,8 +187,11 @@ def _definitions(tape, latex, words) -> tuple:
         o, y = (a.symbol for a in loss_step.args)
         grad = loss_gradient(loss.formula(o, y), o, y)
         text = rf"$L = {p(loss.definition(o, y))}$, ${partial('L', latex.doprint(o))} = {p(grad)}$"
+        notes = [words["loss_rows"]] if tape.batch else []
         if loss.labels_on_simplex:
-            text += f" ({words['loss_assumption']})"
+            notes.append(words["loss_assumption"])
+        if notes:
+            text += f" ({'; '.join(notes)})"
         definitions.append(text)
     return tuple(definitions)
 

@@ -23,6 +23,10 @@ PROSE = {
         "where": "Here",
         "elementwise": "applied elementwise",
         "loss_assumption": "the entries of $\\mathbf{y}$ sum to one",
+        "loss_rows": (
+            "written for one example: over a minibatch it applies to each row $\\mathbf{o}_i$ "
+            "of $\\mathbf{O}$ and $\\mathbf{y}_i$ of $\\mathbf{Y}$"
+        ),
         "graph": "Computational graph",
         "graph_text": (
             "Squares are variables and circles are operators; the parameters are filled. Data "
@@ -42,8 +46,7 @@ PROSE = {
         "step": {
             "objective": "First, the gradients of the objective with respect to the loss term"
             "~$L$ and the regularization term~$s$:",
-            "output": "Next, the gradient with respect to the output layer variable "
-            "$\\mathbf{o}$:",
+            "output": "Next, the gradient with respect to the output layer variable~${var}$:",
             "local": "The gradients of the regularization term with respect to the weights:",
             "parameter": "The gradient with respect to the parameter ${var}$:",
             "bias": "The gradient with respect to the bias ${var}$, which is not regularized:",
@@ -141,6 +144,10 @@ PROSE = {
         "where": "Ici",
         "elementwise": "appliquée élément par élément",
         "loss_assumption": "les composantes de $\\mathbf{y}$ ont pour somme un",
+        "loss_rows": (
+            "écrite pour un exemple : sur un minibatch, elle s'applique à chaque ligne "
+            "$\\mathbf{o}_i$ de $\\mathbf{O}$ et $\\mathbf{y}_i$ de $\\mathbf{Y}$"
+        ),
         "graph": "Graphe de calcul",
         "graph_text": (
             "Les carrés sont des variables et les cercles des opérateurs ; les paramètres sont "
@@ -162,7 +169,7 @@ PROSE = {
             "objective": "D'abord, les gradients de la fonction objectif par rapport au terme de "
             "perte~$L$ et au terme de régularisation~$s$ :",
             "output": "Ensuite, le gradient par rapport à la variable de la couche de sortie "
-            "$\\mathbf{o}$ :",
+            "${var}$ :",
             "local": "Les gradients du terme de régularisation par rapport aux poids :",
             "parameter": "Le gradient par rapport au paramètre ${var}$ :",
             "bias": "Le gradient par rapport au biais ${var}$, qui n'est pas régularisé :",
