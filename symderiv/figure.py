@@ -16,6 +16,7 @@ import sympy as sp
 
 from .errors import UsageError
 from .hvp import tangent_lines
+from .layout import positions
 from .naming import symbol_names
 from .ops import OPS, apply
 from .render import render
@@ -40,6 +41,7 @@ class Graph:
     edges: tuple  # of (tail id, head id)
     loose: tuple = ()  # the edges that must not pull their ends into line (parameter → ℓ2)
     groups: tuple = ()  # of (cluster id, label, node ids): boxes drawn around nodes
+    positions: tuple = ()  # of (node id, "x,y" in points) when symderiv places the nodes
 
 
 # Graphviz's layout time grows faster than the graph: these depths lay out in a few seconds.
@@ -90,9 +92,18 @@ def graph_of(tape: Tape) -> Graph:
                 # deeper, they would pull every W to the middle of the figure.
                 loose.append(edges[-1])
         edges.append((circles[-1].id, variable(step.out)))
-    # dot stacks the nodes of a column in the order it meets them: listing the graph from the
-    # objective back to the input puts J's row on top and the input at the lower left.
-    return Graph(tape.model.name, tuple(reversed(nodes)), tuple(reversed(edges)), tuple(loose))
+    placed = positions(tape)
+    if placed is None or any(n.id not in placed for n in nodes):
+        placed = {}  # dot lays it out
+    return Graph(
+        tape.model.name,
+        tuple(reversed(nodes)),
+        tuple(reversed(edges)),
+        tuple(loose),
+        positions=tuple(
+            (n.id, f"{placed[n.id][0]:g},{placed[n.id][1]:g}") for n in (nodes if placed else ())
+        ),
+    )
 
 
 # The extended graph's four groups, by the role of their quantities, and their captions.
@@ -206,7 +217,12 @@ STYLES = {
 
 
 def dot_source(graph: Graph) -> str:
-    return render("graph.dot.j2", graph=graph, styles=STYLES)
+    return render("graph.dot.j2", graph=graph, styles=STYLES, pos=dict(graph.positions))
+
+
+def _engine(source: str) -> list:
+    """dot's layout, or, for a graph whose nodes symderiv placed, neato keeping them (-n2)."""
+    return ["-Kneato", "-n2"] if "pos=" in source else []
 
 
 def run_dot(source: str, fmt: str) -> bytes:
@@ -218,7 +234,7 @@ def run_dot(source: str, fmt: str) -> bytes:
         )
     try:
         done = subprocess.run(
-            [dot, f"-T{fmt}"],
+            [dot, *_engine(source), f"-T{fmt}"],
             input=source.encode(),
             capture_output=True,
             check=False,

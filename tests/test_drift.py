@@ -14,6 +14,7 @@ from helpers import run
 CONFIG = """output-dir = "out"
 [[models]]
 name = "net"
+hidden = 2  # laid out by dot (symderiv places the one-hidden-layer figure itself)
 activation = "tanh"
 loss = "softmax_cross_entropy"
 bias = "hidden"

@@ -2,12 +2,13 @@
 
 import shutil
 import xml.dom.minidom
+from xml.etree import ElementTree
 
 import pytest
 from helpers import ROOT, run
 
 from symderiv import Model, derive
-from symderiv.figure import extended_graph_of, graph_of, svg, tikz_layout
+from symderiv.figure import dot_source, extended_graph_of, graph_of, run_dot, svg, tikz_layout
 from symderiv.outputs import figure
 from symderiv.tape import build_tape
 
@@ -62,6 +63,65 @@ def test_input_lower_left_objective_upper_right():
     assert j_x == max(x for x, _ in where.values())  # rightmost
     assert x_y < j_y
     assert len(paths) == 17
+
+
+def _segments_cross(p, q, r, s) -> bool:
+    """Whether the segments pq and rs cross at a point inside both (sharing an end is not)."""
+
+    def side(a, b, c):
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    if {p, q} & {r, s}:
+        return False
+    return side(p, q, r) * side(p, q, s) < 0 and side(r, s, p) * side(r, s, q) < 0
+
+
+@pytest.mark.parametrize(
+    "model",
+    [Model(), Model(bias="hidden"), Model(bias="all"), Model(weight_decay=False)],
+    ids=["seed", "hidden bias", "all biases", "no decay"],
+)
+def test_the_figure_is_laid_out_as_the_section_draws_it(model):
+    """Input lowest and leftmost, J highest and rightmost, each parameter above the operator it
+    feeds, y below l, ℓ2 above the chain, straight edges that cross neither each other nor a
+    node, one arrowhead per edge; from the layout Graphviz returns (plain output)."""
+    graph = graph_of(build_tape(model))
+    at = {}
+    for line in run_dot(dot_source(graph), "plain").decode().splitlines():
+        fields = line.split()
+        if fields[0] == "node":
+            at[fields[1]] = (float(fields[2]), float(fields[3]))
+    xs, ys = [x for x, _ in at.values()], [y for _, y in at.values()]
+    assert at["x"][0] == min(xs) and at["x"][1] == min(ys)
+    assert at["J"][0] == max(xs) and at["J"][1] == max(ys)
+    ops = {n.html: n.id for n in graph.nodes if n.kind == "operator"}
+    for tail, head in graph.edges:
+        if tail[0] in "Wb" and head.startswith("op") and at[head][1] < at[tail][1]:
+            assert at[head][0] == at[tail][0]  # a parameter directly above what it feeds
+    loss_op = ops["l"]
+    assert at["y"][0] == at[loss_op][0] and at["y"][1] < at[loss_op][1]
+    chain = [at[v] for v in ("z", "h", "o")]
+    if model.weight_decay:
+        assert at[ops["ℓ<SUB>2</SUB>"]][1] > max(y for n, (_, y) in at.items() if n[0] in "Wb")
+    segments = [(at[a], at[b]) for a, b in graph.edges]
+    for i, (p, q) in enumerate(segments):
+        for r, s in segments[i + 1 :]:
+            assert not _segments_cross(p, q, r, s), (p, q, r, s)
+        for node, c in at.items():  # no edge passes within a node's half-width of another
+            if c in (p, q):
+                continue
+            (x1, y1), (x2, y2) = p, q
+            t = ((c[0] - x1) * (x2 - x1) + (c[1] - y1) * (y2 - y1)) / (
+                (x2 - x1) ** 2 + (y2 - y1) ** 2
+            )
+            if 0 < t < 1:
+                near = (x1 + t * (x2 - x1) - c[0]) ** 2 + (y1 + t * (y2 - y1) - c[1]) ** 2
+                assert near > 0.25**2, (node, p, q)
+    assert all(y == chain[0][1] for _, y in chain)  # the chain is one row
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    edges = ElementTree.fromstring(svg(graph)).findall(".//svg:g[@class='edge']", ns)
+    assert len(edges) == len(graph.edges)
+    assert all(len(edge.findall("svg:polygon", ns)) == 1 for edge in edges)  # one arrowhead
 
 
 def test_svg_has_every_node():
