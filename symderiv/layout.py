@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from statistics import mean
 
-COLUMN = 58.0  # points between two columns (a node is 36 points wide)
-ROW = 54.0  # points between two rows
+COLUMN = 50.0  # points between two columns (a node is 36 points wide)
+ROW = 50.0  # points between two rows
 # rows, from the bottom; a weight sits higher than a bias, so that its edge to ℓ2 clears the
 # bias beside it
 INPUTS, CHAIN, BIASES, WEIGHTS, DECAY, TOP = -1, 0, 1, 1.5, 2.5, 3.5
