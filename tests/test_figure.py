@@ -8,7 +8,7 @@ import pytest
 from helpers import ROOT, run
 
 from symderiv import Model, derive
-from symderiv.figure import dot_source, extended_graph_of, graph_of, run_dot, svg, tikz_layout
+from symderiv.figure import draw, extended_graph_of, graph_of, svg, tikz_layout
 from symderiv.outputs import figure
 from symderiv.tape import build_tape
 
@@ -87,7 +87,7 @@ def test_the_figure_is_laid_out_as_the_section_draws_it(model):
     node, one arrowhead per edge; from the layout Graphviz returns (plain output)."""
     graph = graph_of(build_tape(model))
     at = {}
-    for line in run_dot(dot_source(graph), "plain").decode().splitlines():
+    for line in draw(graph, "plain").decode().splitlines():
         fields = line.split()
         if fields[0] == "node":
             at[fields[1]] = (float(fields[2]), float(fields[3]))
