@@ -95,6 +95,8 @@ def graph_of(tape: Tape) -> Graph:
     placed = positions(tape)
     if placed is None or any(n.id not in placed for n in nodes):
         placed = {}  # dot lays it out
+    # dot stacks the nodes of a column in the order it meets them: listing the graph from the
+    # objective back to the input puts J's row on top and the input at the lower left.
     return Graph(
         tape.model.name,
         tuple(reversed(nodes)),
