@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy as sp
 
 from .domain import kinks
-from .errors import UsageError
+from .errors import UsageError, shown
 from .formula import number, parse_formula
 from .scalar import phi, sigmoid, softplus, t
 from .tangent import derivative
@@ -114,7 +114,12 @@ _CALL = re.compile(r"^([a-z_]+)\((.*)\)$", re.DOTALL)
 def activation(spec: str) -> Activation:
     """The activation `spec` names: 'tanh', 'leaky_relu', 'leaky_relu(0.2)' or a formula in t."""
     if not isinstance(spec, str):
-        raise UsageError(f"{spec!r} is not a string")
+        raise UsageError(f"{shown(spec)} is not a string")
+    return _activation(spec)
+
+
+@lru_cache(maxsize=256)  # a formula is parsed and its domain checked once, not at every use
+def _activation(spec: str) -> Activation:
     if spec in NAMED:
         return NAMED[spec]
     if spec in PARAMETERIZED:
@@ -125,8 +130,8 @@ def activation(spec: str) -> Activation:
         value = number(call[2].strip(), f"the parameter of {call[1]}")
         _, build, label = PARAMETERIZED[call[1]]
         return Activation(f"{call[1]}({float(value)!r})", build(value), label)
-    if re.fullmatch(r"[A-Za-z_]\w*", spec) and spec != "t":
-        raise UsageError(f"unknown activation {spec!r}")
+    if names_an_activation(spec):
+        raise UsageError(f"unknown activation {shown(spec)}")
     formula = parse_formula(spec)
     return Activation(sp.sstr(formula), formula)
 

@@ -97,8 +97,9 @@ def _constant(node, source: str) -> sp.Rational:
     anyone needs)."""
     value = node.value
     if not math.isfinite(value) or abs(value) > MAX_LITERAL:
+        written = ast.get_source_segment(source, node)
         raise UsageError(
-            f"the number {shown_number(ast.get_source_segment(source, node))} is not allowed in a formula; a number is "
+            f"the number {shown_number(written)} is not allowed in a formula; a number is "
             f"finite and at most {MAX_LITERAL:,} in magnitude"
         )
     return sp.Rational(str(value)) if isinstance(value, float) else sp.Integer(value)
