@@ -21,7 +21,14 @@ def _terminate(signum, frame):
 
 
 def main(argv=None) -> int:
-    signal.signal(signal.SIGTERM, _terminate)
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return _run(argv)
+    finally:  # main may be called in process (tests, a notebook): leave SIGTERM as it was
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv) -> int:
     try:
         from .errors import UsageError
 

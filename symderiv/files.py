@@ -38,17 +38,17 @@ def write_output(path: Path, content, flag: str = "-o") -> None:
     except OSError as e:
         raise _refusal(flag, path, e) from None
     try:
-        if mode is not None and stat.S_ISDIR(mode):
+        if mode is None or (stat.S_ISREG(mode) and mode & 0o222):
+            _replace(path, data)
+        elif stat.S_ISDIR(mode):
             raise UsageError(f"{flag} {shown_path(path)}: is a folder; expected a file name")
-        if mode is not None and not stat.S_ISREG(mode):
-            with open(path, "wb") as f:  # a device or a FIFO: written into, never replaced
-                f.write(data)
-            return
-        if mode is not None and not mode & 0o222:
+        elif stat.S_ISREG(mode):
             raise UsageError(
                 f"{flag} {shown_path(path)}: the file is read-only; make it writable first"
             )
-        _replace(path, data)
+        else:
+            with open(path, "wb") as f:  # a device or a FIFO: written into, never replaced
+                f.write(data)
     except OSError as e:
         raise _refusal(flag, path, e) from None
 
