@@ -201,3 +201,12 @@ def test_a_module_that_will_not_import_is_a_usage_error(tmp_path, source, says):
     path.write_text(source)
     done = run("check", "--validate", path, *MODEL, "--timeout", "2")
     assert done.returncode == 2 and says in done.stderr, done.stderr
+
+
+def test_a_module_imports_its_neighbours_not_symderivs(tmp_path):
+    """FILE runs in a child process as it would run alone: `numeric` is its neighbour, not a
+    module of symderiv's validation folder, where the child's script lives."""
+    (tmp_path / "numeric.py").write_text("def scaled(a):\n    return a\n")
+    source = HAND.replace("import numpy as np", "import numpy as np\nfrom numeric import scaled")
+    done = check(tmp_path, source.replace("dW2 = dO.T @ H", "dW2 = scaled(dO.T) @ H"))
+    assert done.returncode == 0, done.stdout + done.stderr

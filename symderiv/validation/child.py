@@ -80,6 +80,8 @@ def _plain(result):
 
 def main(path: str, inbox: int, outbox: int) -> None:
     sys.dont_write_bytecode = True  # a read-only checkout stays as it was
+    # FILE imports its neighbours, as when it is run, not this folder's modules
+    sys.path[0] = os.path.dirname(os.path.abspath(path))
     try:
         module = _load(path)
         missing = [n for n in ("PARAMETERS", "loss_and_grad") if not hasattr(module, n)]

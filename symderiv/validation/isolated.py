@@ -12,7 +12,6 @@ import os
 import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from . import child
@@ -65,8 +64,7 @@ class IsolatedModule:
         return answer
 
     def _answer(self, doing: str):
-        deadline = time.monotonic() + self.seconds
-        if not select.select([self._outbox], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        if not select.select([self._outbox], [], [], self.seconds)[0]:
             self.close()
             raise ModuleFailure(
                 f"{doing} did not finish within {self.seconds:g} s (--timeout); stopped"
@@ -86,9 +84,3 @@ class IsolatedModule:
                 os.close(fd)
             except OSError:
                 pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
