@@ -10,6 +10,7 @@ from .calculus import loss_gradient
 from .derivation import derive
 from .exprs import Elementwise
 from .figure import graph_of, tikz_layout
+from .hvp import slope_names
 from .latex_hvp import hvp_equations
 from .latex_memory import At, memory_section
 from .naming import batch_shape_text
@@ -145,18 +146,17 @@ def _backward(derivation, p, words, name) -> tuple:
 
 
 def activation_names(tape) -> dict:
-    """φ(z) and φ′(z) by name for each compound activation (φₖ when the layers' activations
-    differ, as the second derivatives name them), as a substitution for the expressions."""
-    acts = [s for s in tape.steps if s.op == "activation"]
-    several = len({s.fn for s in acts}) > 1
+    """φ(z) and φ′(z) by name for each compound activation, named as the second derivatives
+    name them (φₖ when the layers' activations differ), as a substitution for the expressions."""
+    slopes = slope_names(tape)
     named = {}
-    for k, step in enumerate(acts, start=1):
+    for k, step in enumerate((s for s in tape.steps if s.op == "activation"), start=1):
         if step.fn.is_compound:
-            f = sp.Function(f"phi_{k}" if several else "phi")
             (z,) = step.args
-            named[Elementwise(step.fn.fn, z.symbol)] = Elementwise(sp.Lambda(t, f(t)), z.symbol)
-            shown = sp.Lambda(t, sp.Derivative(f(t), t))
-            named[Elementwise(step.fn.derivative, z.symbol)] = Elementwise(shown, z.symbol)
+            slope = slopes[k, 1][0]  # φ′ as a Lambda: the derivative of φₖ(t)
+            phi = sp.Lambda(t, slope.expr.expr)
+            named[Elementwise(step.fn.fn, z.symbol)] = Elementwise(phi, z.symbol)
+            named[Elementwise(step.fn.derivative, z.symbol)] = Elementwise(slope, z.symbol)
     return named
 
 
