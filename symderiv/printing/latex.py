@@ -123,6 +123,17 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
     def _print_Heaviside(self, expr, exp=None):
         return rf"\mathbf{{1}}\left({self._print(expr.args[0])} > 0\right)"
 
+    def _print_exp(self, expr, exp=None):
+        """e^{…} with any fraction of the exponent on the line (e^{-t^2/2}): a fraction set in
+        an exponent is too small to read."""
+        folded = self._settings["fold_short_frac"]
+        self._settings["fold_short_frac"] = True
+        try:
+            power = self._print(expr.args[0])
+        finally:
+            self._settings["fold_short_frac"] = folded
+        return rf"e^{{{power}}}" if exp is None else rf"\left(e^{{{power}}}\right)^{{{exp}}}"
+
     def _print_Max(self, expr, exp=None):
         return rf"\max\left({', '.join(map(self._print, expr.args))}\right)"
 
