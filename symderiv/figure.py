@@ -1,28 +1,37 @@
 """The computational graph of the forward pass: variables in squares, operators in circles.
 
-Graphviz's dot lays the graph out (left to right, the input at the lower left); the figure is
-then written three ways: dot's own SVG or PDF, and TikZ at dot's coordinates, so that the LaTeX
-document typesets the labels in its own fonts and compiles without any file beside it.
+A dense network is placed by `layout` (the section's drawing, the same on every machine); any
+other graph is laid out by Graphviz's dot. The figure is then written three ways: Graphviz's
+SVG or PDF, and TikZ at the same coordinates, so that the LaTeX document typesets the labels
+in its own fonts and compiles without any file beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
-
-import sympy as sp
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from .errors import UsageError
-from .hvp import tangent_lines
-from .layout import positions
-from .naming import symbol_names
-from .ops import OPS, apply
+from .layout import edge_path, layout
+from .ops import OPS
 from .render import render
 from .tape import Tape
 
-OPERATOR_TEXT = {r"\times": "×", "+": "+", r"\phi": "φ", "l": "l", r"\ell_2": "ℓ<SUB>2</SUB>"}
+# Labels in the SVG follow the LaTeX: scalars and Greek letters italic, vectors and matrices
+# bold upright, indices smaller, in a serif font (dot's Times-Roman: "Times, serif").
+SMALL = 9  # points: the size of an index, and of an operator's name of five letters or more
+OPERATOR_TEXT = {
+    r"\times": "×",
+    "+": "+",
+    r"\phi": "<I>φ</I>",
+    "l": "<I>l</I>",
+    r"\ell_2": f'ℓ<SUB><FONT POINT-SIZE="{SMALL}">2</FONT></SUB>',
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Node:
     # "direction" (V_θ), "tangent" (R{v}) and "adjoint_tangent" (R{∂J/∂v})
     latex: str  # the label, LaTeX math
     html: str  # the label, Graphviz HTML-like text
+    small: bool = False  # a long name, set smaller to fit its circle
 
 
 @dataclass(frozen=True)
@@ -41,16 +51,16 @@ class Graph:
     edges: tuple  # of (tail id, head id)
     loose: tuple = ()  # the edges that must not pull their ends into line (parameter → ℓ2)
     groups: tuple = ()  # of (cluster id, label, node ids): boxes drawn around nodes
-    positions: tuple = ()  # of (node id, "x,y" in points) when symderiv places the nodes
+    positions: tuple = ()  # of (node id, (x, y) in points) when symderiv places the nodes
+    paths: tuple = ()  # and then of ((tail, head), the points its edge runs through)
 
 
 # Graphviz's layout time grows faster than the graph: these depths lay out in a few seconds.
 MAX_FIGURE_HIDDEN = 64
-MAX_EXTENDED_FIGURE_HIDDEN = 8
 DOT_SECONDS = 60  # and no layout runs longer than this
 
 
-def _drawable(model, limit: int, what: str) -> None:
+def drawable(model, limit: int, what: str) -> None:
     if model.depth > limit:
         raise UsageError(
             f"{what} of {model.depth} hidden layers is not drawn: a figure has at most {limit} "
@@ -60,7 +70,7 @@ def _drawable(model, limit: int, what: str) -> None:
 
 
 def graph_of(tape: Tape) -> Graph:
-    _drawable(tape.model, MAX_FIGURE_HIDDEN, "the computational graph")
+    drawable(tape.model, MAX_FIGURE_HIDDEN, "the computational graph")
     nodes, edges, loose = [], [], []
 
     def add(node):
@@ -69,16 +79,17 @@ def graph_of(tape: Tape) -> Graph:
 
     def variable(v):
         kind = "parameter" if v.kind == "param" else "variable"
-        add(Node(v.name, kind, v.latex_batch if tape.batch else v.latex, _html(v)))  # X, Z, …
+        add(Node(v.name, kind, v.latex_batch if tape.batch else v.latex, html_label(v)))  # X, Z, …
         return v.name
 
     for i, step in enumerate(tape.steps):
         circles = []
         for j, label in enumerate(OPS[step.op].figure):
-            latex, text = label, OPERATOR_TEXT[label]
+            latex, text, small = label, OPERATOR_TEXT[label], False
             if step.op == "activation":
                 text, latex = step.fn.label
-            circles.append(Node(f"op{i + 1}_{j + 1}", "operator", latex, text))
+                text, small = _operator_name(text), len(text) > 4
+            circles.append(Node(f"op{i + 1}_{j + 1}", "operator", latex, text, small))
         for circle in circles:
             add(circle)
         for a, b in zip(circles, circles[1:]):
@@ -92,125 +103,59 @@ def graph_of(tape: Tape) -> Graph:
                 # deeper, they would pull every W to the middle of the figure.
                 loose.append(edges[-1])
         edges.append((circles[-1].id, variable(step.out)))
-    placed = positions(tape)
-    if placed is None or any(n.id not in placed for n in nodes):
-        placed = {}  # dot lays it out
     # dot stacks the nodes of a column in the order it meets them: listing the graph from the
     # objective back to the input puts J's row on top and the input at the lower left.
-    return Graph(
-        tape.model.name,
-        tuple(reversed(nodes)),
-        tuple(reversed(edges)),
-        tuple(loose),
-        positions=tuple(
-            (n.id, f"{placed[n.id][0]:g},{placed[n.id][1]:g}") for n in (nodes if placed else ())
+    graph = Graph(tape.model.name, tuple(reversed(nodes)), tuple(reversed(edges)), tuple(loose))
+    placed = layout(tape)
+    if placed is None or any(n.id not in placed.at for n in nodes):
+        return graph  # dot lays it out
+    round_ = {n.id: n.kind == "operator" for n in nodes}
+    return replace(
+        graph,
+        positions=tuple((n.id, placed.at[n.id]) for n in graph.nodes),
+        paths=tuple(
+            (
+                (a, b),
+                edge_path(
+                    placed.at[a], placed.at[b], placed.bends.get((a, b), ()), round_[a], round_[b]
+                ),
+            )
+            for a, b in graph.edges
         ),
     )
 
 
-# The extended graph's four groups, by the role of their quantities, and their captions.
-ROLES = {
-    "value": "forward",
-    "adjoint": "backward",
-    "tangent": "R{·} of forward",
-    "adjoint_tangent": "R{·} of backward",
-}
-
-
-def extended_graph_of(derivation) -> Graph:
-    """The extended graph that computes H V: the forward variables, the adjoints, and R{·} of
-    both, each an equation's result, with an edge from every quantity the equation reads (the
-    loss, ℓ2 and J, which H V does not read, are left out). Four groups, one per role."""
-    tape = derivation.tape
-    _drawable(tape.model, MAX_EXTENDED_FIGURE_HIDDEN, "the extended graph")
-    names = symbol_names(tape.variables)
-    equations = [
-        (step.out.symbol, apply(step, [a.symbol for a in step.args]))
-        for step in tape.steps
-        if step.out.kind == "hidden"
-    ]
-    equations += [(a.var.adjoint, a.closed) for a in derivation.adjoints if not a.is_constant]
-    equations += [(line.symbol, line.expr) for line in tangent_lines(derivation)]
-    order, edges = {}, []
-    for target, expr in equations:
-        reads = sorted((s for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) if s in names), key=str)
-        for s in reads:
-            order.setdefault(s, len(order))
-            edges.append((_node_id(*names[s]), _node_id(*names[target])))
-        order.setdefault(target, len(order))
-    nodes = [_extended_node(*names[s]) for s in order]
-    groups = tuple(
-        (f"cluster_{role}", label, tuple(n.id for n in nodes if GROUP[n.kind] == role))
-        for role, label in ROLES.items()
-    )
-    name = f"{tape.model.name} (extended)"
-    return Graph(name, tuple(reversed(nodes)), tuple(reversed(edges)), (), groups)
-
-
-_PREFIX = {"value": "", "adjoint": "d", "tangent": "r", "adjoint_tangent": "rd"}
-
-
-def _node_id(var, role) -> str:
-    return _PREFIX[role] + var.name
-
-
-# Which group each kind of node of the extended graph belongs to.
-GROUP = {
-    "variable": "value",
-    "parameter": "value",
-    "adjoint": "adjoint",
-    "direction": "tangent",
-    "tangent": "tangent",
-    "adjoint_tangent": "adjoint_tangent",
-}
-
-
-def _extended_node(var, role) -> Node:
-    html, latex = _html(var), var.latex
-    if role == "value":
-        return Node(
-            _node_id(var, role), "parameter" if var.kind == "param" else "variable", latex, html
-        )
-    if role == "adjoint":
-        return Node(
-            _node_id(var, role), "adjoint", rf"\partial J / \partial {latex}", f"∂J/∂{html}"
-        )
-    if role == "tangent" and var.kind == "param":
-        return Node(
-            _node_id(var, role),
-            "direction",
-            rf"\mathbf{{V}}_{{{latex}}}",
-            f"V<SUB>{_html(var, nested=True)}</SUB>",
-        )
-    if role == "tangent":
-        return Node(_node_id(var, role), "tangent", rf"\mathcal{{R}}\{{{latex}\}}", f"R{{{html}}}")
-    return Node(
-        _node_id(var, role),
-        "adjoint_tangent",
-        rf"\mathcal{{R}}\{{\partial J / \partial {latex}\}}",
-        f"R{{∂J/∂{html}}}",
-    )
+def _operator_name(text: str) -> str:
+    """An activation's name in its circle: a Greek letter italic (as TeX sets it), a long name
+    smaller."""
+    if len(text) == 1:
+        return f"<I>{text}</I>"
+    return f'<FONT POINT-SIZE="{SMALL}">{text}</FONT>' if len(text) > 4 else text
 
 
 _SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 
-def _html(v, nested: bool = False) -> str:
+def html_label(v, nested: bool = False) -> str:
     """The label of v in Graphviz's HTML-like labels: W<SUP>(1)</SUP>, or inside a subscript
     (`nested`) W⁽¹⁾, since Graphviz writes a superscript within a subscript as an SVG element
     with two baseline-shift attributes, which is not XML."""
     base, layer = v.base_and_layer
-    text = base if v.is_scalar else f"<B>{base}</B>"
+    text = f"<I>{base}</I>" if v.is_scalar else f"<B>{base}</B>"
     if not layer:
         return text
-    return text + (f"({layer})".translate(_SUPERSCRIPT) if nested else f"<SUP>({layer})</SUP>")
+    if nested:
+        return text + f"({layer})".translate(_SUPERSCRIPT)
+    return text + f'<SUP><FONT POINT-SIZE="{SMALL}">({layer})</FONT></SUP>'
 
 
 # How dot draws each kind of node (the TikZ styles in figure.tex.j2 match these fills).
+ROUND = "shape=circle, width=0.5, fixedsize=true"  # 36 points across, as layout.CIRCLE
+SQUARE = "shape=square, width=0.444, height=0.444, fixedsize=true"  # 32 points, layout.SQUARE
 STYLES = {
-    "operator": 'shape=circle, style=filled, fillcolor="#cfe2f3"',
-    "parameter": 'shape=square, style=filled, fillcolor="#6fa8dc"',
-    "variable": "shape=square",
+    "operator": f'{ROUND}, style=filled, fillcolor="#cfe2f3"',
+    "parameter": f'{SQUARE}, style=filled, fillcolor="#6fa8dc"',
+    "variable": SQUARE,
     "adjoint": 'shape=box, style=filled, fillcolor="#f9cb9c"',
     "direction": 'shape=box, style=filled, fillcolor="#d9ead3"',
     "tangent": 'shape=box, style=filled, fillcolor="#b6d7a8"',
@@ -218,8 +163,44 @@ STYLES = {
 }
 
 
+ARROW = 6.0  # points: the length of dot's arrowhead at arrowsize 0.6
+
+
 def dot_source(graph: Graph) -> str:
-    return render("graph.dot.j2", graph=graph, styles=STYLES, pos=dict(graph.positions))
+    return render(
+        "graph.dot.j2",
+        graph=graph,
+        styles=STYLES,
+        heights=tall_nodes(graph),
+        pos={node: f"{x:g},{y:g}" for node, (x, y) in graph.positions},
+        splines={edge: _spline(points) for edge, points in graph.paths},
+    )
+
+
+def tall_nodes(graph: Graph) -> dict:
+    """{node id: height in inches} for the nodes dot lays out that read three quantities or
+    more: 0.2 in taller per edge beyond two, so that the arrowheads land apart on the side."""
+    if graph.positions:
+        return {}
+    count = Counter(head for _, head in graph.edges)
+    return {node: round(0.5 + 0.2 * (k - 2), 2) for node, k in sorted(count.items()) if k > 2}
+
+
+def _spline(points) -> str:
+    """An edge's pos for dot: straight Bézier pieces through `points`, the last one ending an
+    arrowhead's length short of the tip, which is given apart ("e,x,y")."""
+    (x1, y1), (x2, y2) = points[-2], points[-1]
+    length = math.hypot(x2 - x1, y2 - y1)
+    end = (x2 - (x2 - x1) / length * ARROW, y2 - (y2 - y1) / length * ARROW)
+    way = [*points[:-1], end]
+    pieces = [way[0]]
+    for a, b in zip(way, way[1:]):
+        pieces += [a, b, b]
+    return f"e,{_pt(points[-1])} " + " ".join(_pt(p) for p in pieces)
+
+
+def _pt(point) -> str:
+    return f"{point[0]:.2f},{point[1]:.2f}"
 
 
 def draw(graph: Graph, fmt: str) -> bytes:
@@ -260,15 +241,30 @@ def svg(graph: Graph) -> str:
 
 
 def pdf(graph: Graph) -> bytes:
-    """dot's PDF, with its creation date and producer blanked (same lengths, so the
-    cross-reference offsets stay right): the same graph always gives the same bytes."""
+    """dot's PDF, with its creation date blanked and its producer replaced by the graph's
+    fingerprint (`pdf_fingerprint`), both at their lengths, so the cross-reference offsets stay
+    right: the same graph always gives the same bytes on one machine, and the same fingerprint
+    on every machine."""
     data = draw(graph, "pdf")
     data = re.sub(rb"/CreationDate \(D:\d{14}", b"/CreationDate (D:19700101000000", data)
-    return re.sub(
-        rb"/Producer \(((?:[^()]|\([^()]*\))*)\)",
-        lambda m: b"/Producer (" + b" " * len(m[1]) + b")",
+    tag = f"graph {hashlib.sha256(dot_source(graph).encode()).hexdigest()[:32]}".encode()
+    return _PRODUCER.sub(
+        lambda m: b"/Producer (" + (tag if len(tag) <= len(m[1]) else b"").ljust(len(m[1])) + b")",
         data,
+        count=1,
     )
+
+
+_PRODUCER = re.compile(rb"/Producer \(((?:[^()]|\([^()]*\))*)\)")
+
+
+def pdf_fingerprint(data: bytes) -> bytes | None:
+    """The fingerprint of the graph a PDF of `pdf` draws: a digest of the Graphviz source
+    symderiv wrote for it, which holds every node, edge, label and style (and the places
+    symderiv gave them) but nothing of how that machine's Graphviz drew it."""
+    found = _PRODUCER.search(data)
+    tag = found[1].strip() if found else b""
+    return tag if tag.startswith(b"graph ") else None
 
 
 @dataclass(frozen=True)
@@ -276,21 +272,38 @@ class Placed:
     node: Node
     name: str  # TikZ node name, with its parentheses: (W1)
     position: str  # TikZ coordinate: (0.275in, 1.250in)
+    size: str = ""  # "W,H" in inches: the size dot gave the node, when dot laid it out
 
 
 def tikz_layout(graph: Graph):
     """Node positions and edge paths (TikZ syntax, in inches; each path with its head and the
-    edge it draws, tail -> head) from dot's plain output."""
+    edge it draws, tail -> head): symderiv's when it placed the nodes, else from dot's plain
+    output."""
     by_id = {n.id: n for n in graph.nodes}
+    if graph.positions:
+        placed = [
+            Placed(by_id[n], f"({n})", _point(x / 72, y / 72)) for n, (x, y) in graph.positions
+        ]
+        paths = [
+            (
+                " -- ".join(_point(x / 72, y / 72) for x, y in points[:-1]),
+                _point(points[-1][0] / 72, points[-1][1] / 72),
+                f"{tail} -> {head}",
+            )
+            for (tail, head), points in graph.paths
+        ]
+        return placed, paths
     placed, paths = [], []
     for line in draw(graph, "plain").decode().splitlines():
         fields = line.split()
         if fields[0] == "node":
-            placed.append(Placed(by_id[fields[1]], f"({fields[1]})", _point(fields[2], fields[3])))
+            node, x, y, width, height = fields[1:6]
+            size = f"{float(width):.3f},{float(height):.3f}"
+            placed.append(Placed(by_id[node], f"({node})", _point(x, y), size))
         elif fields[0] == "edge":
             tail, head, count = fields[1], fields[2], int(fields[3])
             points = [_point(fields[4 + 2 * k], fields[5 + 2 * k]) for k in range(count)]
-            path = points[0]
+            path = f"({tail})"  # from the tail's border as TikZ draws it
             for k in range(1, count - 1, 3):
                 path += f" .. controls {points[k]} and {points[k + 1]} .. {points[k + 2]}"
             paths.append((path, f"({head})", f"{tail} -> {head}"))
@@ -299,17 +312,11 @@ def tikz_layout(graph: Graph):
     return placed, paths
 
 
-def tikz_groups(graph: Graph, labels: dict | None = None) -> tuple:
-    """(label, the TikZ names of its nodes) for each group, for a box fitted around them; the
-    labels are `labels[role]` (LaTeX) when given, else the graph's own, in English."""
+def tikz_groups(graph: Graph) -> tuple:
+    """(label, the TikZ names of its nodes) for each group, for a box fitted around them."""
     return tuple(
-        (
-            labels[group.removeprefix("cluster_")]
-            if labels
-            else label.replace("R{·}", r"$\mathcal{R}\{\cdot\}$"),
-            " ".join(f"({m})" for m in members),
-        )
-        for group, label, members in graph.groups
+        (label.replace("ℛ{·}", r"$\mathcal{R}\{\cdot\}$"), " ".join(f"({m})" for m in members))
+        for _, label, members in graph.groups
     )
 
 

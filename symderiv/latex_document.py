@@ -112,6 +112,14 @@ def _closed(adjoint, p, batch) -> str:
     return text
 
 
+def _side_by_side(equalities: list, joiner: str) -> tuple:
+    """Two equalities on one row, joined by "and"; more, one to a row, aligned at =, as a deep
+    network's weights would run past the margin."""
+    if len(equalities) <= 2:
+        return (joiner.join(equalities),)
+    return tuple(e.replace(" = ", " &= ", 1) for e in equalities)
+
+
 def _backward(derivation, p, words, name) -> tuple:
     """One block per backward line: its sentence, then the prod form and the closed form,
     printed by p."""
@@ -123,10 +131,10 @@ def _backward(derivation, p, words, name) -> tuple:
         intro = words["step"][_role(line, derivation.tape)]
         if line.kind == "local":
             equalities = [f"{partial(name(i.out), name(i.var))} = {p(i.expr)}" for i in line.items]
-            rows = (joiner.join(equalities),)
+            rows = _side_by_side(equalities, joiner)
         elif line.items[0].is_constant:
             equalities = [f"{partial('J', name(a.var))} = {p(a.closed)}" for a in line.items]
-            rows = (joiner.join(equalities),)
+            rows = _side_by_side(equalities, joiner)
         else:
             (a,) = line.items
             intro = intro.replace("{var}", name(a.var))
@@ -214,9 +222,18 @@ def document(model, lang="en", batch=False, hvp=False, memory=None) -> str:
         intro=words["intro"].replace("{layers}", layers)
         + (f" {words['batch_intro']}" if batch else ""),
         words=words,
+        graph_text=_graph_text(model, words),
         lang=lang,
         placed=placed,
         paths=paths,
         groups=(),
         prose=True,
     )
+
+
+def _graph_text(model, words) -> str:
+    """The figure's caption: what the shapes mean, and which way data flows in the drawing."""
+    if model.depth == 1:
+        return f"{words['graph_shapes']} {words['graph_flow']}"
+    lanes = f" {words['graph_lanes']}" if model.weight_decay else ""
+    return f"{words['graph_shapes']} {words['graph_folded']}{lanes}"

@@ -7,7 +7,8 @@ import sympy as sp
 
 from .codegen import module_spec
 from .errors import UsageError
-from .figure import extended_graph_of, tikz_groups, tikz_layout
+from .extended_figure import extended_parts
+from .figure import tikz_layout
 from .hvp import named_slopes, slope_names, tangent_lines
 
 
@@ -44,16 +45,17 @@ def hvp_equations(derivation, latex, words, model) -> dict:
         backward=tuple(rows["adjoint_tangent"]),
         definitions=_second_derivatives(derivation.tape, latex),
         cost=cost,
-        figure=_figure(derivation, words["hvp_groups"]),
+        figure=_figure(derivation, words["hvp_parts"]),
     )
 
 
-def _figure(derivation, labels: dict) -> dict:
-    """The extended graph, placed by dot, for figure.tex.j2, its groups labelled in the
-    document's language."""
-    graph = extended_graph_of(derivation)
-    placed, paths = tikz_layout(graph)
-    return dict(placed=placed, paths=paths, groups=tikz_groups(graph, labels))
+def _figure(derivation, titles: tuple) -> tuple:
+    """The extended graph's parts, placed by dot, for figure.tex.j2, each with its title in
+    the document's language."""
+    return tuple(
+        dict(zip(("placed", "paths"), tikz_layout(part)), title=title)
+        for part, title in zip(extended_parts(derivation), titles)
+    )
 
 
 def _range(low, high, words) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from .codegen import module_source
 from .derivation import derive
 from .errors import UsageError
-from .figure import dot_source, extended_graph_of, graph_of, pdf, svg, tikz_groups, tikz_layout
+from .extended_figure import extended_graph_of
+from .figure import dot_source, graph_of, pdf, svg, tikz_groups, tikz_layout
 from .latex_document import document, fragment
 from .render import render
 from .tape import build_tape

@@ -28,10 +28,17 @@ PROSE = {
             "of $\\mathbf{O}$ and $\\mathbf{y}_i$ of $\\mathbf{Y}$"
         ),
         "graph": "Computational graph",
-        "graph_text": (
-            "Squares are variables and circles are operators; the parameters are filled. Data "
-            "flows from the input on the left to the objective on the right."
+        "graph_shapes": (
+            "Squares are variables and circles are operators; the parameters are filled."
         ),
+        "graph_flow": (
+            "Data flows from the input at the lower left to the objective at the upper right."
+        ),
+        "graph_folded": (
+            "The chain is folded, one layer to a row, and rises from the input at the lower left "
+            "to the objective at the upper right."
+        ),
+        "graph_lanes": "Each weight's edge to $\\ell_2$ climbs the left margin.",
         "backward": "Backpropagation",
         "backward_text": (
             "Backpropagation traverses the graph in reverse, from the objective to the input, "
@@ -79,17 +86,18 @@ PROSE = {
             "gradient. The dense Hessian takes one such product per parameter."
         ),
         "between": "between ${low}$ and ${high}$",
-        "hvp_groups": {
-            "value": "forward",
-            "adjoint": "backward",
-            "tangent": "$\\mathcal{R}\\{\\cdot\\}$ of forward",
-            "adjoint_tangent": "$\\mathcal{R}\\{\\cdot\\}$ of backward",
-        },
+        "hvp_parts": (
+            "Forward propagation and its tangents $\\mathcal{R}\\{\\cdot\\}$",
+            "Backpropagation",
+            "$\\mathcal{R}\\{\\cdot\\}$ of backpropagation",
+        ),
         "hvp_graph_text": (
-            "The extended graph: each box is the result of one equation, with an edge from "
-            "every quantity the equation reads. Forward variables are white (parameters "
-            "filled), adjoints orange, the directions $\\mathbf{V}_\\theta$ pale green, and "
-            "the $\\mathcal{R}\\{\\cdot\\}$ of forward and backward quantities green."
+            "The extended graph, in the order its equations run: each box is the result of one "
+            "equation, with an edge from every quantity the equation reads; a part repeats, "
+            "as inputs, what it reads from the parts above it. Forward variables are white "
+            "(parameters filled), adjoints orange, the directions $\\mathbf{V}_\\theta$ pale "
+            "green, and the $\\mathcal{R}\\{\\cdot\\}$ of forward and backward quantities "
+            "green."
         ),
         "memory": "Memory footprint",
         "memory_text": (
@@ -149,10 +157,18 @@ PROSE = {
             "$\\mathbf{o}_i$ de $\\mathbf{O}$ et $\\mathbf{y}_i$ de $\\mathbf{Y}$"
         ),
         "graph": "Graphe de calcul",
-        "graph_text": (
+        "graph_shapes": (
             "Les carrés sont des variables et les cercles des opérateurs ; les paramètres sont "
-            "remplis. Les données vont de l'entrée, à gauche, vers l'objectif, à droite."
+            "remplis."
         ),
+        "graph_flow": (
+            "Les données vont de l'entrée, en bas à gauche, vers l'objectif, en haut à droite."
+        ),
+        "graph_folded": (
+            "La chaîne est repliée, une couche par rangée, et monte de l'entrée, en bas à "
+            "gauche, vers l'objectif, en haut à droite."
+        ),
+        "graph_lanes": "L'arête de chaque poids vers $\\ell_2$ monte le long de la marge gauche.",
         "backward": "Rétropropagation",
         "backward_text": (
             "La rétropropagation parcourt le graphe en sens inverse, de l'objectif vers "
@@ -203,15 +219,16 @@ PROSE = {
             "{range} fois un gradient. La hessienne dense demande un tel produit par paramètre."
         ),
         "between": "entre ${low}$ et ${high}$",
-        "hvp_groups": {
-            "value": "propagation avant",
-            "adjoint": "rétropropagation",
-            "tangent": "$\\mathcal{R}\\{\\cdot\\}$ de la propagation avant",
-            "adjoint_tangent": "$\\mathcal{R}\\{\\cdot\\}$ de la rétropropagation",
-        },
+        "hvp_parts": (
+            "La propagation avant et ses tangentes $\\mathcal{R}\\{\\cdot\\}$",
+            "La rétropropagation",
+            "$\\mathcal{R}\\{\\cdot\\}$ de la rétropropagation",
+        ),
         "hvp_graph_text": (
-            "Le graphe étendu : chaque boîte est le résultat d'une équation, avec une arête "
-            "depuis chaque quantité que l'équation lit. Les variables de la propagation avant "
+            "Le graphe étendu, dans l'ordre où ses équations s'exécutent : chaque boîte est le "
+            "résultat d'une équation, avec une arête depuis chaque quantité que l'équation "
+            "lit ; une partie reprend, en entrée, ce qu'elle lit des parties au-dessus d'elle. "
+            "Les variables de la propagation avant "
             "sont en blanc (les paramètres remplis), les adjoints en orange, les directions "
             "$\\mathbf{V}_\\theta$ en vert pâle, et les $\\mathcal{R}\\{\\cdot\\}$ des "
             "quantités des deux passes en vert."

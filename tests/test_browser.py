@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 
-from browser import sizes
+from browser import overflows, sizes
 from helpers import ROOT
 
 SVGS = sorted((ROOT / "generated").glob("*.svg"))
@@ -26,6 +26,19 @@ def test_every_committed_svg_loads_as_an_image_and_inline(tmp_path):
     for k, path in enumerate(SVGS):
         assert min(found[f"img{k}"]) > 0, f"{path.name} does not load as an image"
         assert min(found[f"svg{k}"]) > 0, f"{path.name} does not show inline"
+
+
+def test_no_label_overflows_its_node(tmp_path):
+    """Every label of every committed figure fits inside its square, circle or box, in the
+    fonts Chromium picks for them."""
+    parts = [
+        f'<svg id="svg{k}"{path.read_text().split("<svg", 1)[1]}' for k, path in enumerate(SVGS)
+    ]
+    page = tmp_path / "labels.html"
+    page.write_text("<!doctype html><html><body>" + "".join(parts) + "</body></html>")
+    found = overflows(page)
+    assert {SVGS[int(k[3:])].name: v for k, v in found.items() if v} == {}
+    assert len(found) == len(SVGS)
 
 
 def test_every_image_the_readme_embeds_loads(tmp_path):
@@ -47,3 +60,15 @@ def test_a_broken_svg_is_seen(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text('<!doctype html><html><body><img id="b" src="broken.svg"></body></html>')
     assert sizes(page)["b"] == [0, 0]
+
+
+def test_an_overflowing_label_is_seen(tmp_path):
+    """The check itself can fail: a label made wider than its circle is reported."""
+    text = (ROOT / "generated" / "seed.svg").read_text()
+    wide = text.replace(">×</text>", ">××××××</text>", 1)
+    assert wide != text
+    page = tmp_path / "wide.html"
+    page.write_text(
+        f'<!doctype html><html><body><svg id="w"{wide.split("<svg", 1)[1]}</body></html>'
+    )
+    assert overflows(page)["w"] == ["op3_1"]  # the first × the file lists

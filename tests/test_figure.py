@@ -1,14 +1,19 @@
 """The computational graph: the section's nodes and edges, and its layout."""
 
 import shutil
+import struct
+import subprocess
 import xml.dom.minidom
 from xml.etree import ElementTree
 
 import pytest
+from geometry import closest_heads, crossings, drawn, through_nodes
 from helpers import ROOT, run
 
 from symderiv import Model, derive
-from symderiv.figure import draw, extended_graph_of, graph_of, svg, tikz_layout
+from symderiv.extended_figure import extended_graph_of, extended_parts
+from symderiv.figure import graph_of, svg, tikz_layout
+from symderiv.naming import layer_name
 from symderiv.outputs import figure
 from symderiv.tape import build_tape
 
@@ -65,63 +70,85 @@ def test_input_lower_left_objective_upper_right():
     assert len(paths) == 17
 
 
-def _segments_cross(p, q, r, s) -> bool:
-    """Whether the segments pq and rs cross at a point inside both (sharing an end is not)."""
-
-    def side(a, b, c):
-        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
-    if {p, q} & {r, s}:
-        return False
-    return side(p, q, r) * side(p, q, s) < 0 and side(r, s, p) * side(r, s, q) < 0
+LAYOUT_CASES = [
+    Model(),
+    Model(bias="hidden"),
+    Model(bias="all"),
+    Model(weight_decay=False),
+    Model(activation="relu", loss="softmax_cross_entropy", hidden=3, bias="all"),
+    Model(activation="softplus", loss="squared", hidden=2, bias="hidden"),
+    Model(activation="tanh", hidden=4, weight_decay=False),
+]
 
 
 @pytest.mark.parametrize(
-    "model",
-    [Model(), Model(bias="hidden"), Model(bias="all"), Model(weight_decay=False)],
-    ids=["seed", "hidden bias", "all biases", "no decay"],
+    "model", LAYOUT_CASES, ids=["seed", "hidden bias", "all biases", "no decay", "3", "2", "4"]
 )
 def test_the_figure_is_laid_out_as_the_section_draws_it(model):
     """Input lowest and leftmost, J highest and rightmost, each parameter above the operator it
-    feeds, y below l, ℓ2 above the chain, straight edges that cross neither each other nor a
-    node, one arrowhead per edge; from the layout Graphviz returns (plain output)."""
+    feeds, y below l, ℓ2 above the parameters, edges that cross neither each other nor pass
+    within 8 points of a node, one arrowhead per edge; deeper networks folded one layer to a
+    row, rising; from the figure as Graphviz draws it (plain output)."""
     graph = graph_of(build_tape(model))
-    at = {}
-    for line in draw(graph, "plain").decode().splitlines():
-        fields = line.split()
-        if fields[0] == "node":
-            at[fields[1]] = (float(fields[2]), float(fields[3]))
+    nodes, edges = drawn(graph)
+    at = {name: (x, y) for name, (x, y, *_) in nodes.items()}
     xs, ys = [x for x, _ in at.values()], [y for _, y in at.values()]
     assert at["x"][0] == min(xs) and at["x"][1] == min(ys)
     assert at["J"][0] == max(xs) and at["J"][1] == max(ys)
     ops = {n.html: n.id for n in graph.nodes if n.kind == "operator"}
     for tail, head in graph.edges:
-        if tail[0] in "Wb" and head.startswith("op") and at[head][1] < at[tail][1]:
-            assert at[head][0] == at[tail][0]  # a parameter directly above what it feeds
-    loss_op = ops["l"]
-    assert at["y"][0] == at[loss_op][0] and at["y"][1] < at[loss_op][1]
-    chain = [at[v] for v in ("z", "h", "o")]
+        if tail[0] in "Wb" and head.startswith("op") and head != ops.get(DECAY):
+            assert at[head][0] == at[tail][0] and at[head][1] < at[tail][1]  # right above
+    assert at["y"][0] == at[ops["<I>l</I>"]][0] and at["y"][1] < at[ops["<I>l</I>"]][1]
     if model.weight_decay:
-        assert at[ops["ℓ<SUB>2</SUB>"]][1] > max(y for n, (_, y) in at.items() if n[0] in "Wb")
-    segments = [(at[a], at[b]) for a, b in graph.edges]
-    for i, (p, q) in enumerate(segments):
-        for r, s in segments[i + 1 :]:
-            assert not _segments_cross(p, q, r, s), (p, q, r, s)
-        for node, c in at.items():  # no edge passes within a node's half-width of another
-            if c in (p, q):
-                continue
-            (x1, y1), (x2, y2) = p, q
-            t = ((c[0] - x1) * (x2 - x1) + (c[1] - y1) * (y2 - y1)) / (
-                (x2 - x1) ** 2 + (y2 - y1) ** 2
-            )
-            if 0 < t < 1:
-                near = (x1 + t * (x2 - x1) - c[0]) ** 2 + (y1 + t * (y2 - y1) - c[1]) ** 2
-                assert near > 0.25**2, (node, p, q)
-    assert all(y == chain[0][1] for _, y in chain)  # the chain is one row
+        assert at[ops[DECAY]][1] > max(y for n, (_, y) in at.items() if n[0] in "Wb")
+    assert crossings(edges) == 0
+    assert through_nodes(nodes, edges, margin=-8 / 72) == []
+    rows = [at[layer_name("z", k, model.depth)][1] for k in range(1, model.depth + 1)]
+    rows.append(at["o"][1])
+    for k, row in enumerate(rows, start=1):  # each layer's chain on one row
+        assert at[layer_name("h", k, model.depth) if k <= model.depth else "o"][1] == row
+    if model.depth == 1:
+        assert rows[0] == rows[1]  # the section's single row
+    else:
+        assert rows == sorted(rows) and len(set(rows)) == len(rows)  # one row each, rising
     ns = {"svg": "http://www.w3.org/2000/svg"}
-    edges = ElementTree.fromstring(svg(graph)).findall(".//svg:g[@class='edge']", ns)
-    assert len(edges) == len(graph.edges)
-    assert all(len(edge.findall("svg:polygon", ns)) == 1 for edge in edges)  # one arrowhead
+    drawn_edges = ElementTree.fromstring(svg(graph)).findall(".//svg:g[@class='edge']", ns)
+    assert len(drawn_edges) == len(graph.edges)
+    assert all(len(edge.findall("svg:polygon", ns)) == 1 for edge in drawn_edges)
+
+
+DECAY = 'ℓ<SUB><FONT POINT-SIZE="9">2</FONT></SUB>'
+
+
+@pytest.mark.parametrize("model", LAYOUT_CASES[:6], ids=lambda m: f"{m.hidden}-{m.bias}")
+def test_the_figure_fits_the_page_at_footnote_size(model):
+    """The TikZ picture of a network of up to three hidden layers is at most 468/(9/11) points
+    wide and 0.8 × 650 × 11/9 points high: shrunk to the page (6.5 × 9 in of text at 11 pt),
+    its 11 pt labels stay at least footnote size (9 pt)."""
+    placed, _ = tikz_layout(graph_of(build_tape(model)))
+    points = [
+        tuple(float(v.strip(" in")) * 72 for v in p.position.strip("()").split(","))
+        for p in placed
+    ]
+    width = max(x for x, _ in points) - min(x for x, _ in points) + 36
+    height = max(y for _, y in points) - min(y for _, y in points) + 36
+    assert width <= 468 * 11 / 9 and height <= 0.8 * 650 * 11 / 9, (width, height)
+
+
+def test_the_same_figure_on_every_machine():
+    """A dense network's TikZ picture is placed by symderiv, without Graphviz: its bytes do not
+    depend on the machine."""
+    model = Model(activation="relu", loss="softmax_cross_entropy", hidden=3, bias="all")
+    graph = graph_of(build_tape(model))
+    assert graph.positions and len(graph.paths) == len(graph.edges)
+    with_graphviz = tikz_layout(graph)
+    saved = shutil.which
+    try:
+        shutil.which = lambda name: None  # dot is not even looked for
+        assert tikz_layout(graph) == with_graphviz
+    finally:
+        shutil.which = saved
 
 
 def test_svg_has_every_node():
@@ -131,17 +158,36 @@ def test_svg_has_every_node():
 
 def test_extended_graph_has_every_equation_of_hvp():
     model = Model(activation="tanh", loss="softmax_cross_entropy", bias="hidden")
-    graph = extended_graph_of(derive(model))
-    groups = {label: set(members) for _, label, members in graph.groups}
-    assert groups == {
-        "forward": {"x", "y", "z", "h", "o", "W1", "b1", "W2"},
+    forward, backward, second = extended_parts(derive(model))
+    made = {
+        "forward": {"z", "h", "o", "rz", "rh", "ro"},
         "backward": {"do", "dW2", "dh", "dz", "dW1", "db1"},
-        "R{·} of forward": {"rW1", "rb1", "rW2", "rz", "rh", "ro"},
-        "R{·} of backward": {"rdo", "rdW2", "rdh", "rdz", "rdW1", "rdb1"},
+        "second": {"rdo", "rdW2", "rdh", "rdz", "rdW1", "rdb1"},
     }
-    kinds = {n.id: n.kind for n in graph.nodes}
+    for part, name in ((forward, "forward"), (backward, "backward"), (second, "second")):
+        assert {b for _, b in part.edges} == made[name]
+    # each part repeats, as inputs, what it reads from the parts before
+    assert {n.id for n in backward.nodes} - made["backward"] == {
+        "o",
+        "y",
+        "h",
+        "W2",
+        "z",
+        "x",
+        "W1",
+    }
+    assert {n.id for n in forward.nodes} - made["forward"] == {
+        "x",
+        "W1",
+        "b1",
+        "W2",
+        "rW1",
+        "rb1",
+        "rW2",
+    }
+    kinds = {n.id: n.kind for n in forward.nodes + second.nodes}
     assert kinds["rW1"] == "direction" and kinds["rdW1"] == "adjoint_tangent"
-    edges = set(graph.edges)
+    edges = set(forward.edges + backward.edges + second.edges)
     # R{h} = φ′(z) ⊙ R{z}; R{∂J/∂z} = R{∂J/∂h} ⊙ φ′(z) + ∂J/∂h ⊙ φ″(z) ⊙ R{z}
     assert {(a, b) for a, b in edges if b == "rh"} == {("z", "rh"), ("rz", "rh")}
     assert {(a, b) for a, b in edges if b == "rdz"} == {
@@ -152,7 +198,45 @@ def test_extended_graph_has_every_equation_of_hvp():
     }
     assert {a for a, b in edges if b == "ro"} == {"rW2", "h", "W2", "rh"}
     assert {a for a, b in edges if b == "rdW1"} == {"rdz", "x", "rW1"}
-    assert len(edges) == len(graph.edges)  # no edge twice
+    assert len(edges) == sum(len(p.edges) for p in (forward, backward, second))  # none twice
+    whole = extended_graph_of(derive(model))
+    assert sorted(label for _, label, _ in whole.groups) == [
+        "1. forward and its tangents ℛ{·}",
+        "2. backward",
+        "3. ℛ{·} of backward",
+    ]
+    assert len(whole.edges) == len(edges)
+    nodes, _ = drawn(whole)  # the parts from the top down, in the order they run
+    tops = [max(y for n, (_, y, *_) in nodes.items() if n.startswith(f"p{k}_")) for k in (1, 2, 3)]
+    assert tops == sorted(tops, reverse=True)
+
+
+# Crossings of the extended graph of --hvp, drawn as one picture (before it was split in
+# three), and the most each part may have now.
+EXTENDED_CASES = [
+    (Model(activation="tanh", loss="softmax_cross_entropy", bias="hidden"), 39, (1, 1, 3)),
+    (Model(activation="relu", loss="squared", hidden=2, bias="all"), 181, (2, 2, 6)),
+]
+
+
+@pytest.mark.parametrize("model, before, most", EXTENDED_CASES, ids=["1 hidden", "2 hidden"])
+def test_the_extended_graph_reads_in_the_order_data_flows(model, before, most, capsys):
+    """Each part of the extended graph has a handful of crossings at most, no edge through a
+    node, and its arrowheads at least 10 points apart on every box (so its in-edges can be
+    counted); printed, with the crossings of the single picture it replaced."""
+    parts = extended_parts(derive(model))
+    found = []
+    for part, bound in zip(parts, most):
+        nodes, edges = drawn(part)
+        found.append(crossings(edges))
+        assert found[-1] <= bound
+        assert through_nodes(nodes, edges) == []
+        assert closest_heads(edges) >= 10
+    with capsys.disabled():
+        print(
+            f"\n  extended graph, {model.hidden} hidden: {before} crossings in one picture, "
+            f"{' + '.join(map(str, found))} in three"
+        )
 
 
 def test_extended_graph_command(tmp_path):
@@ -160,7 +244,7 @@ def test_extended_graph_command(tmp_path):
     flags = ["--activation", "relu", "--loss", "squared", "--hidden", "2"]
     assert run("graph", "--hvp", *flags, "-o", out).returncode == 0
     text = out.read_text()
-    assert "R{∂J/∂<tspan" in text or "R{∂J/∂" in text
+    assert "ℛ{∂" in text
     again = tmp_path / "y.svg"
     run("graph", "--hvp", *flags, "-o", again)
     assert again.read_bytes() == out.read_bytes()
@@ -187,3 +271,42 @@ def test_every_svg_is_xml(model, extended):
 @pytest.mark.parametrize("path", sorted((ROOT / "generated").glob("*.svg")), ids=lambda p: p.name)
 def test_every_committed_svg_is_xml(path):
     xml.dom.minidom.parse(str(path))
+
+
+def test_svg_labels_are_set_as_the_latex_sets_them():
+    """In a serif font: scalars and the loss operator l italic (l would read as | upright),
+    vectors and matrices bold upright, indices smaller and raised or lowered."""
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    root = ElementTree.fromstring(svg(graph_of(build_tape(Model()))))
+    texts = {
+        node.find("svg:title", ns).text: node.findall("svg:text", ns)
+        for node in root.iter("{http://www.w3.org/2000/svg}g")
+        if node.get("class") == "node"
+    }
+    assert all("serif" in t.get("font-family") for ts in texts.values() for t in ts)
+    for name in ("J", "L", "s", "op4_1"):  # op4_1 is l
+        assert [t.get("font-style") for t in texts[name]] == ["italic"], name
+    for name in ("x", "z", "h", "o", "y"):
+        assert [t.get("font-weight") for t in texts[name]] == ["bold"], name
+    weight, layer = texts["W1"]
+    assert (weight.text, weight.get("font-weight")) == ("W", "bold")
+    assert (layer.text, layer.get("baseline-shift")) == ("(1)", "super")
+    ell, two = texts["op5_1"]
+    assert (ell.text, two.text, two.get("baseline-shift")) == ("ℓ", "2", "sub")
+    assert float(layer.get("font-size")) < float(weight.get("font-size"))
+    assert float(two.get("font-size")) < float(ell.get("font-size"))
+
+
+@pytest.mark.parametrize("flags", [[], ["--hidden", "3", "--bias", "all"]], ids=["seed", "deep"])
+def test_a_pdf_figure_opens_in_poppler(tmp_path, flags):
+    out = tmp_path / "figure.pdf"
+    assert run("graph", *flags, "-o", out).returncode == 0
+    pdftoppm = shutil.which("pdftoppm")
+    assert pdftoppm, "pdftoppm is required (Debian: poppler-utils)"
+    done = subprocess.run(
+        [pdftoppm, "-png", "-r", "36", out, tmp_path / "page"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    (page,) = tmp_path.glob("page*.png")
+    width, height = struct.unpack(">II", page.read_bytes()[16:24])  # the PNG's IHDR
+    assert width > 100 and height > 50
