@@ -2,7 +2,7 @@
 
 Each box is an equation's result, with an edge from every quantity the equation reads. Drawn as
 one graph, the forward variables, their tangents ℛ{·}, the adjoints and ℛ{·} of the adjoints
-cross each other's edges dozens of times (39 crossings for one hidden layer, 181 for two), since
+cross each other's edges dozens of times (39 crossings for one hidden layer, 174 for two), since
 the backward equations read the forward variables and ℛ{·} of backward reads all three. So the
 figure is three pictures: forward with its tangents, backward, ℛ{·} of backward; each later part
 repeats, as inputs, the quantities it reads from the parts before.
