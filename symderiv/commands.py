@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import difflib
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from .activations import CHOICES
@@ -60,11 +61,21 @@ def model_from(args) -> Model:
     return Model.from_mapping(given, "command line", flags=True)
 
 
+def _formatter(prog):
+    return argparse.HelpFormatter(prog, max_help_position=14, width=100)
+
+
 def parser() -> Parser:
     p = Parser(
-        prog="symderiv", description="Derive, typeset and generate neural-network gradients."
+        prog="symderiv",
+        description="Derive, typeset and generate neural-network gradients.",
+        epilog="`symderiv COMMAND --help` gives a command's options.",
+        formatter_class=_formatter,
     )
-    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    p.add_argument("--version", action="version", version=f"symderiv {_version()}")
+    sub = p.add_subparsers(
+        dest="command", title="commands", metavar="COMMAND", parser_class=Parser
+    )
     latex = sub.add_parser("latex", help="the derivation as a LaTeX document")
     _model_flags(latex)
     latex.add_argument("--fragment", action="store_true", help="the equations alone")
@@ -100,12 +111,18 @@ def parser() -> Parser:
         help="the extended graph that computes Hessian-vector products (forward over reverse)",
     )
     graph.add_argument("-o", "--output", metavar="FILE", help="without it, dot source on stdout")
+    html = sub.add_parser(
+        "html", help="the derivation as one web page: MathML, inline SVG, the code"
+    )
+    _model_flags(html)
+    html.add_argument("--lang", default="en", help=f"{' | '.join(LANGUAGES)}")
+    html.add_argument("-o", "--output", metavar="FILE")
     memory = sub.add_parser("memory", help="what training and prediction keep in memory")
     _model_flags(memory)
     _size_flags(memory, required=True)
     for name, text in (
         ("build", "regenerate every output the config lists"),
-        ("check", "exit 1 if an output is stale or a module fails validation"),
+        ("check", "exit 1 if an output is stale or a generated module is wrong"),
     ):
         c = sub.add_parser(name, help=text)
         c.add_argument("--config", metavar="FILE", help="pyproject.toml or symderiv.toml")
@@ -126,6 +143,13 @@ def parser() -> Parser:
     )
     _model_flags(check)
     return p
+
+
+def _version() -> str:
+    try:
+        return metadata.version("symderiv")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def _size_flags(p, required: bool) -> None:
@@ -155,10 +179,7 @@ def cmd_latex(args) -> int:
     from .latex_document import document, fragment
     from .latex_memory import At
 
-    if args.lang not in LANGUAGES:
-        raise UsageError(
-            f"--lang {shown(args.lang)} is not allowed; expected one of {', '.join(LANGUAGES)}"
-        )
+    _check_lang(args.lang)
     if args.form not in ("example", "batch"):
         raise UsageError(f"--form {shown(args.form)} is not allowed; expected example or batch")
     if args.hvp and args.form == "batch":
@@ -174,6 +195,21 @@ def cmd_latex(args) -> int:
     make = fragment if args.fragment else document
     content = make(model, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory)
     _emit(content, args.output)
+    return 0
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise UsageError(
+            f"--lang {shown(lang)} is not allowed; expected one of {', '.join(LANGUAGES)}"
+        )
+
+
+def cmd_html(args) -> int:
+    from .html_page import page
+
+    _check_lang(args.lang)
+    _emit(page(model_from(args), args.lang), args.output)
     return 0
 
 
@@ -364,6 +400,7 @@ COMMANDS = {
     "latex": cmd_latex,
     "codegen": cmd_codegen,
     "graph": cmd_graph,
+    "html": cmd_html,
     "memory": cmd_memory,
     "build": cmd_build,
     "check": cmd_check,
@@ -372,5 +409,9 @@ COMMANDS = {
 
 def run(argv=None) -> int:
     """Parse `argv` and run its command; bad input raises UsageError."""
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command is None:  # no command: what there is to do, and a usage error
+        p.print_help(sys.stderr)
+        return 2
     return COMMANDS[args.command](args)

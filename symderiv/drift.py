@@ -7,9 +7,9 @@ Graphviz (Debian's 2.42 against a 12.x) places every node and bends every edge a
 differently. So an SVG is compared as its XML with the geometry left out (positions, sizes,
 paths, transforms), a LaTeX document with the numbers of its TikZ picture left out (where each
 node sits, the size dot gave it, the curve of each edge), and a PDF figure by the fingerprint
-of the graph it draws, which symderiv writes in its Producer field. A node, an edge, a label
-or a style that changed is still drift; a moved coordinate is not. Every other output is
-compared byte for byte.
+of the graph it draws, which symderiv writes in its Producer field; a web page byte for byte
+but for the SVG inside it. A node, an edge, a label or a style that changed is still drift; a
+moved coordinate is not. Every other output is compared byte for byte.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def same(kind: str, have: bytes, want: bytes) -> bool:
         return _svg_structure(have) == _svg_structure(want)
     if kind.startswith("tex"):
         return _tex_structure(have) == _tex_structure(want)
+    if kind.startswith("html"):  # the page around its figure byte for byte, the figure as an SVG
+        return _split_page(have) == _split_page(want)
     if kind == "pdf":
         return pdf_fingerprint(have) == pdf_fingerprint(want) is not None
     return False
@@ -63,3 +65,12 @@ def _tex_structure(data: bytes) -> list[str]:
         _DRAW.sub(r"\\draw[->] · -- \1", _NODE_AT.sub(r"\1 at ·", _NODE_SIZE.sub("", line)))
         for line in lines
     ]
+
+
+def _split_page(data: bytes):
+    """A web page as (its text before the figure, the figure's structure, its text after)."""
+    start, end = data.find(b"<svg"), data.find(b"</svg>")
+    if start < 0 or end < 0:
+        return data, None, b""
+    end += len(b"</svg>")
+    return data[:start], _svg_structure(data[start:end]), data[end:]

@@ -214,15 +214,12 @@ def document(model, lang="en", batch=False, hvp=False, memory=None) -> str:
     derivation = derive(model, batch)
     placed, paths = tikz_layout(graph_of(derivation.tape))
     words = PROSE[lang]
-    one, many = words["layers"]
-    layers = one if model.depth == 1 else many.replace("{k}", str(model.depth))
     return render(
         "derivation.tex.j2",
         eq=equations(derivation, lang, hvp, memory),
-        intro=words["intro"].replace("{layers}", layers)
-        + (f" {words['batch_intro']}" if batch else ""),
+        intro=intro_text(model, words, batch),
         words=words,
-        graph_text=_graph_text(model, words),
+        graph_text=graph_text(model, words),
         lang=lang,
         placed=placed,
         paths=paths,
@@ -231,7 +228,16 @@ def document(model, lang="en", batch=False, hvp=False, memory=None) -> str:
     )
 
 
-def _graph_text(model, words) -> str:
+def intro_text(model, words, batch: bool = False) -> str:
+    """The introduction: how many hidden layers, the shapes, and the batch form if it is one."""
+    one, many = words["layers"]
+    layers = one if model.depth == 1 else many.replace("{k}", str(model.depth))
+    return words["intro"].replace("{layers}", layers) + (
+        f" {words['batch_intro']}" if batch else ""
+    )
+
+
+def graph_text(model, words) -> str:
     """The figure's caption: what the shapes mean, and which way data flows in the drawing."""
     if model.depth == 1:
         return f"{words['graph_shapes']} {words['graph_flow']}"

@@ -7,6 +7,7 @@ from .derivation import derive
 from .errors import UsageError
 from .extended_figure import extended_graph_of
 from .figure import dot_source, graph_of, pdf, svg, tikz_groups, tikz_layout
+from .html_page import page
 from .latex_document import document, fragment
 from .render import render
 from .tape import build_tape
@@ -20,6 +21,8 @@ KINDS = {
     "tex-hvp": (".hvp.tex", lambda m: document(m, "en", hvp=True)),
     "tex-memory": (".memory.tex", lambda m: document(m, "en", memory=True)),
     "py": (".py", module_source),
+    "html": (".html", lambda m: page(m, "en")),
+    "html-fr": (".fr.html", lambda m: page(m, "fr")),
     "svg": (".svg", lambda m: figure(m, ".svg")),
     "pdf": (".pdf", lambda m: figure(m, ".pdf")),
     "dot": (".dot", lambda m: figure(m, ".dot")),

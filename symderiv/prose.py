@@ -39,6 +39,15 @@ PROSE = {
             "to the objective at the upper right."
         ),
         "graph_lanes": "Each weight's edge to $\\ell_2$ climbs the left margin.",
+        "code": "Generated code",
+        "code_text": (
+            "The NumPy module symderiv generates for this network: forward, backward, "
+            "loss_and_grad and hvp, in batch form, importing nothing but NumPy."
+        ),
+        "code_generic": (
+            "The section's φ and l are generic: with a concrete activation and loss "
+            "(--activation, --loss), the page also shows the NumPy module for them."
+        ),
         "backward": "Backpropagation",
         "backward_text": (
             "Backpropagation traverses the graph in reverse, from the objective to the input, "
@@ -169,6 +178,15 @@ PROSE = {
             "gauche, vers l'objectif, en haut à droite."
         ),
         "graph_lanes": "L'arête de chaque poids vers $\\ell_2$ monte le long de la marge gauche.",
+        "code": "Code généré",
+        "code_text": (
+            "Le module NumPy que symderiv génère pour ce réseau : forward, backward, "
+            "loss_and_grad et hvp, sous forme de minibatch, sans autre import que NumPy."
+        ),
+        "code_generic": (
+            "Les φ et l de la section sont génériques : avec une activation et une perte "
+            "concrètes (--activation, --loss), la page montre aussi le module NumPy."
+        ),
         "backward": "Rétropropagation",
         "backward_text": (
             "La rétropropagation parcourt le graphe en sens inverse, de l'objectif vers "

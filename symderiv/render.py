@@ -18,17 +18,19 @@ def templates_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
-def environment(latex: bool) -> jinja2.Environment:
-    """The Jinja environment; LaTeX templates use ((* *)), ((( ))) and ((# #)) as delimiters."""
+def environment(kind: str) -> jinja2.Environment:
+    """The Jinja environment for templates of `kind` ("tex", "html" or any other): LaTeX
+    templates use ((* *)), ((( ))) and ((# #)) as delimiters; HTML templates escape everything
+    they interpolate that is not already markup."""
     options = dict(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=kind == "html",
     )
-    if latex:
+    if kind == "tex":
         options.update(
             block_start_string="((*",
             block_end_string="*))",
@@ -59,4 +61,5 @@ def in_comment(text) -> str:
 
 
 def render(template: str, **context) -> str:
-    return environment(template.endswith(".tex.j2")).get_template(template).render(**context)
+    kind = template.removesuffix(".j2").rpartition(".")[2]
+    return environment(kind).get_template(template).render(**context)

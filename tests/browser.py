@@ -35,6 +35,50 @@ _OVERFLOWS = """
 """
 
 
+# ... or, for a web page: each <math> element's rendered size, what the page fetched, and the
+# errors it raised.
+_PAGE = """
+  const found = {math: [], fetched: performance.getEntriesByType("resource").map(r => r.name),
+                 errors: window.__errors || []};
+  for (const math of document.querySelectorAll("math")) {
+    const box = math.getBoundingClientRect();
+    found.math.push([box.width, box.height]);
+  }
+"""
+_ERRORS = """<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message || e.target.src)), true);
+</script>"""
+
+
+def page_report(page: Path) -> dict:
+    """{"math": [[width, height] of every <math>], "fetched": [every resource the page
+    loaded], "errors": [every error event]} for the HTML file `page` in Chromium."""
+    page.write_text(page.read_text().replace("<head>", "<head>" + _ERRORS, 1))
+    return _report(page, _PAGE)
+
+
+def screenshot(page: Path, png: Path, width: int = 1000, height: int = 3000) -> None:
+    """A PNG of `page` as Chromium shows it, `width` pixels wide."""
+    assert CHROMIUM, "Chromium is required (Debian: apt-get install chromium)"
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--window-size={width},{height}",
+            f"--screenshot={png}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and png.is_file(), done.stderr[-2000:]
+
+
 def sizes(page: Path) -> dict:
     """{id: [width, height]} of every <img> (its natural size) and <svg id> (its rendered size)
     in the HTML file `page`, once Chromium has loaded it."""

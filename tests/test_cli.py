@@ -1,6 +1,8 @@
 """The CLI as a user meets it: every bad flag or TOML value exits 2 with one line naming it,
 and writes nothing (an existing output file is left as it was)."""
 
+import re
+
 import pytest
 from helpers import run
 
@@ -175,8 +177,8 @@ BAD_CONFIG = [
         "models[0]: outputs: 'py': activation 'phi' is symbolic",
     ),
     (
-        '[[tool.symderiv.models]]\nname = "a"\noutputs = ["html"]\n',
-        "models[0]: outputs: 'html' is not allowed; expected one of tex, tex-fr, fragment, tex-batch, tex-hvp, tex-memory, py, svg, pdf, dot, hvp-svg",
+        '[[tool.symderiv.models]]\nname = "a"\noutputs = ["web"]\n',
+        "models[0]: outputs: 'web' is not allowed; expected one of tex, tex-fr, fragment, tex-batch, tex-hvp, tex-memory, py, html, html-fr, svg, pdf, dot, hvp-svg",
     ),
     (
         '[[tool.symderiv.models]]\nname = "a"\n[[tool.symderiv.models]]\nname = "a"\n',
@@ -297,3 +299,29 @@ def test_layers_from_toml_give_each_layer_its_activation_and_bias(tmp_path):
     assert "H1 = np.maximum(Z1, 0, out=Z1)" in done.stdout
     assert "H2 = Z2 * np.tanh(np.logaddexp(0, Z2))" in done.stdout
     assert "H3 = np.where(Z3 > 0, Z3, Z3 / 5)" in done.stdout
+
+
+COMMAND_NAMES = ("latex", "codegen", "graph", "html", "memory", "build", "check")
+
+
+def test_bare_command_lists_the_commands():
+    done = run()
+    assert done.returncode == 2 and done.stdout == ""
+    listed = [line.split()[0] for line in done.stderr.splitlines() if line.startswith("    ")]
+    assert tuple(listed) == COMMAND_NAMES
+
+
+def test_help_gives_each_command_one_line():
+    done = run("--help")
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    for name in COMMAND_NAMES:
+        (line,) = [k for k, text in enumerate(lines) if text.startswith(f"    {name} ")]
+        assert len(lines[line].split(maxsplit=1)) == 2  # the name and its line of help
+        assert not lines[line + 1].startswith("      ")  # not wrapped onto a second line
+
+
+def test_version():
+    done = run("--version")
+    assert done.returncode == 0
+    assert re.fullmatch(r"symderiv \d+\.\d+\.\d+\n", done.stdout)

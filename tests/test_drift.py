@@ -20,7 +20,7 @@ hidden = 2
 activation = "tanh"
 loss = "softmax_cross_entropy"
 bias = "hidden"
-outputs = ["py", "tex", "tex-hvp", "svg", "pdf", "hvp-svg", "dot"]
+outputs = ["py", "tex", "tex-hvp", "svg", "pdf", "hvp-svg", "dot", "html"]
 """
 
 
@@ -52,7 +52,7 @@ def test_another_layout_is_not_drift(project, another_graphviz, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     shutil.copytree(project, elsewhere)
     assert run("build", cwd=elsewhere, env=another_graphviz).returncode == 0
-    for name in ("net.svg", "net.pdf", "net.hvp.svg", "net.hvp.tex"):  # every coordinate moved
+    for name in ("net.svg", "net.pdf", "net.hvp.svg", "net.hvp.tex", "net.html"):  # all moved
         assert (elsewhere / "out" / name).read_bytes() != (project / "out" / name).read_bytes()
     # the dense network's TikZ picture is symderiv's own: the same bytes everywhere
     assert (elsewhere / "out" / "net.tex").read_bytes() == (
@@ -89,6 +89,8 @@ def _drop_first(pattern, path):
         ("net.tex", r"\\draw\[->\][^\n]*\n"),
         ("net.hvp.tex", r"\\node\[symadjoint[,\]][^\n]*\n"),
         ("net.tex", r"\\ell_2"),
+        ("net.html", r"<mi>&#x1D433;</mi>"),  # a z of the equations
+        ("net.html", r'<g id="node\d+" class="node">.*?</g>\n'),  # a node of the figure
     ],
 )
 def test_a_changed_graph_is_drift(project, another_graphviz, name, pattern):

@@ -1,0 +1,111 @@
+"""The derivation as one web page: MathML equations, the figure as inline SVG, the generated
+code; no JavaScript, nothing fetched from the network.
+
+The equations are the LaTeX document's, converted to MathML by latex2mathml, which Chromium and
+Firefox render natively; aligned rows become a MathML table. The prose is the document's too:
+its inline and displayed mathematics go through the same converter, and its text is escaped
+for HTML, with the few text commands the prose uses (\\texttt, \\_, ~) turned into their HTML.
+Any other command in the prose is an error, never pasted into the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from latex2mathml.converter import convert
+from markupsafe import Markup, escape
+
+from .codegen import module_source
+from .derivation import derive
+from .errors import UsageError
+from .figure import graph_of, svg
+from .latex_document import equations, graph_text, intro_text
+from .prose import PROSE
+from .render import render
+from .tape import build_tape
+
+
+def page(model, lang: str = "en") -> str:
+    """The page for `model` in `lang`: the derivation, its figure and, for a model with
+    concrete activation and loss, the generated NumPy module."""
+    words = PROSE[lang]
+    derivation = derive(model)
+    eq = equations(derivation, lang)
+    try:
+        code = module_source(model)
+    except UsageError:  # the generic φ or l: there is no code to show
+        code = None
+    return render(
+        "page.html.j2",
+        lang=lang,
+        words=words,
+        title=prose(words["title"]),
+        intro=prose(intro_text(model, words)),
+        forward_text=prose(words["forward_text"]),
+        forward=table(eq["forward"]),
+        definitions=prose(f"{words['where']}{_COLON[lang]} {'; '.join(eq['definitions'])}.")
+        if eq["definitions"]
+        else None,
+        figure=Markup(_inline(svg(graph_of(build_tape(model))))),
+        caption=prose(graph_text(model, words)),
+        backward_text=prose(words["backward_text"]),
+        backward=[(prose(b.intro), table(b.rows)) for b in eq["backward"]],
+        notes=[(prose(n["text"]), table(n["rows"])) for n in eq["notes"]],
+        summary_text=prose(words["summary_text"]),
+        summary=table(eq["summary"]),
+        training=prose(words["training"]),
+        code=code,
+    )
+
+
+def table(rows) -> Markup:
+    """Rows of an align* (`lhs &= rhs`, `&= rhs`) as one displayed MathML table, right-aligned
+    left sides, left-aligned right sides."""
+    cells = [row.replace(r"\\[1ex]", "").replace("&=", "& =", 1) for row in rows]
+    return mathml(r"\begin{array}{rl}" + r" \\ ".join(cells) + r"\end{array}", display=True)
+
+
+def mathml(tex: str, display: bool = False) -> Markup:
+    return Markup(convert(tex, display="block" if display else "inline"))
+
+
+# babel's French puts a space before a colon in the LaTeX; the page writes it
+_COLON = {"en": ":", "fr": "\u00a0:"}
+_MATH = re.compile(r"\\\[(.+?)\\\]|\$(.+?)\$", re.DOTALL)
+_TEXT_COMMANDS = ((r"\_", "_"), ("~", "\u00a0"))
+_TEXTTT = re.compile(r"\\texttt\{([^{}\\]*(?:\\_[^{}\\]*)*)\}")
+
+
+def prose(text: str) -> Markup:
+    """The document's prose (LaTeX text with $…$ and \\[…\\] mathematics) as HTML."""
+    out, at = [], 0
+    for found in _MATH.finditer(text):
+        out.append(_text(text[at : found.start()]))
+        display, inline = found.groups()
+        out.append(mathml(display, display=True) if display else mathml(inline))
+        at = found.end()
+    out.append(_text(text[at:]))
+    return Markup("").join(out)
+
+
+def _text(text: str) -> Markup:
+    parts, at = [], 0
+    for found in _TEXTTT.finditer(text):
+        parts.append(_plain(text[at : found.start()]))
+        parts.append(Markup("<code>{}</code>").format(_plain(found[1])))
+        at = found.end()
+    parts.append(_plain(text[at:]))
+    return Markup("").join(parts)
+
+
+def _plain(text: str) -> Markup:
+    for command, html in _TEXT_COMMANDS:
+        text = text.replace(command, html)
+    if "\\" in text or "{" in text or "}" in text:
+        raise ValueError(f"a LaTeX command the page cannot show: {text!r}")
+    return escape(text)
+
+
+def _inline(drawing: str) -> str:
+    """An SVG file's text as an element of the page: without its XML prolog and doctype."""
+    return drawing[drawing.index("<svg") :]
