@@ -7,7 +7,7 @@ in LaTeX, generate NumPy code for it, and prove both right.
     ['adjoint', 'adjoint', 'local']
 """
 
-__all__ = ["Model", "derive", "document", "fragment", "module_source"]
+__all__ = ["Model", "derive", "document", "fragment", "module_source", "show"]
 
 
 def __getattr__(name):
@@ -38,6 +38,15 @@ def fragment(model, lang="en", batch=False, hvp=False, memory=None):
     from .latex_document import fragment as make
 
     return make(model, lang, batch, hvp, memory)
+
+
+def show(model=None, lang="en", form="example", hvp=False, memory=None, **fields):
+    """For a notebook: the derivation's equations as mathematics, its figure as SVG and, for a
+    concrete network, its module as code (options as `document`; `form` example or batch;
+    the model, or its fields as keywords: show(activation="tanh", loss="squared"))."""
+    from .notebook import show as make
+
+    return make(model, lang, form, hvp, memory, **fields)
 
 
 def module_source(model):

@@ -88,6 +88,12 @@ class Derivation:
                 lines.append(" and ".join(f"∂J/∂{a.var.name} = {p(a.closed)}" for a in line.items))
         return "\n".join(lines)
 
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the derivation's equations, typeset (see notebook.py)."""
+        from .notebook import markdown
+
+        return markdown(self)
+
     @property
     def gradients(self) -> tuple:
         """∂J/∂θ for every parameter θ, in the order of `tape.parameters`."""

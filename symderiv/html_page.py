@@ -4,13 +4,11 @@ code; no JavaScript, nothing fetched from the network.
 The equations are the LaTeX document's, converted to MathML by latex2mathml, which Chromium and
 Firefox render natively; aligned rows become a MathML table. The prose is the document's too:
 its inline and displayed mathematics go through the same converter, and its text is escaped
-for HTML, with the few text commands the prose uses (\\texttt, \\_, ~) turned into their HTML.
-Any other command in the prose is an error, never pasted into the page.
+for HTML, with the few text commands the prose uses turned into their HTML (see
+printing/prose_text.py): any other command is an error, never pasted into the page.
 """
 
 from __future__ import annotations
-
-import re
 
 from latex2mathml.converter import convert
 from markupsafe import Markup, escape
@@ -20,6 +18,7 @@ from .derivation import derive
 from .errors import UsageError
 from .figure import graph_of, svg
 from .latex_document import equations, graph_text, intro_text
+from .printing.prose_text import pieces
 from .prose import PROSE
 from .render import render
 from .tape import build_tape
@@ -71,39 +70,17 @@ def mathml(tex: str, display: bool = False) -> Markup:
 
 # babel's French puts a space before a colon in the LaTeX; the page writes it
 _COLON = {"en": ":", "fr": "\u00a0:"}
-_MATH = re.compile(r"\\\[(.+?)\\\]|\$(.+?)\$", re.DOTALL)
-_TEXT_COMMANDS = ((r"\_", "_"), ("~", "\u00a0"))
-_TEXTTT = re.compile(r"\\texttt\{([^{}\\]*(?:\\_[^{}\\]*)*)\}")
 
 
 def prose(text: str) -> Markup:
     """The document's prose (LaTeX text with $…$ and \\[…\\] mathematics) as HTML."""
-    out, at = [], 0
-    for found in _MATH.finditer(text):
-        out.append(_text(text[at : found.start()]))
-        display, inline = found.groups()
-        out.append(mathml(display, display=True) if display else mathml(inline))
-        at = found.end()
-    out.append(_text(text[at:]))
-    return Markup("").join(out)
-
-
-def _text(text: str) -> Markup:
-    parts, at = [], 0
-    for found in _TEXTTT.finditer(text):
-        parts.append(_plain(text[at : found.start()]))
-        parts.append(Markup("<code>{}</code>").format(_plain(found[1])))
-        at = found.end()
-    parts.append(_plain(text[at:]))
-    return Markup("").join(parts)
-
-
-def _plain(text: str) -> Markup:
-    for command, html in _TEXT_COMMANDS:
-        text = text.replace(command, html)
-    if "\\" in text or "{" in text or "}" in text:
-        raise ValueError(f"a LaTeX command the page cannot show: {text!r}")
-    return escape(text)
+    html = {
+        "text": escape,
+        "code": lambda s: Markup("<code>{}</code>").format(s),
+        "inline": mathml,
+        "display": lambda tex: mathml(tex, display=True),
+    }
+    return Markup("").join(html[kind](content) for kind, content in pieces(text))
 
 
 def _inline(drawing: str) -> str:

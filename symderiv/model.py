@@ -58,6 +58,12 @@ class Model:
         """K, the number of hidden layers."""
         return len(self.stack[0])
 
+    def _repr_svg_(self) -> str | None:
+        """In a notebook: the computational graph (none where Graphviz is missing)."""
+        from .notebook import model_svg
+
+        return model_svg(self)
+
     def has_bias(self, layer: int) -> bool:
         """Whether layer `layer` (1 … K + 1) adds a bias."""
         hidden, output_bias = self.stack

@@ -2,7 +2,9 @@
 
 import subprocess
 import sys
+import sysconfig
 import venv
+from pathlib import Path
 
 from helpers import ROOT
 
@@ -23,8 +25,19 @@ def test_wheel_carries_the_templates(tmp_path):
     assert built.returncode == 0, built.stderr
     (wheel,) = wheels.glob("symderiv-*.whl")
     env = tmp_path / "venv"
-    venv.create(env, system_site_packages=True, with_pip=True)
+    venv.create(env, with_pip=True)
     python = env / "bin" / "python"
+    # symderiv's dependencies from the environment running the tests (a venv or not), by a
+    # .pth file: its own .pth files, the editable install of this checkout among them, are
+    # not read, so `import symderiv` can only find the wheel
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
+    (Path(site) / "dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
     installed = subprocess.run(
         [python, "-m", "pip", "install", "--no-deps", "-q", wheel], capture_output=True, text=True
     )

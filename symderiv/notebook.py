@@ -1,0 +1,196 @@
+"""What a Jupyter notebook (or VS Code's) shows: the derivation as mathematics, the figure as
+SVG, the generated module as highlighted code.
+
+`show(model, lang=..., form=..., hvp=..., memory=...)` takes the options of `symderiv latex`
+and displays the three one after the other; each part is also an object of its own
+(`.equations`, `.figure`, `.code`) with the repr methods Jupyter calls: Markdown with display
+mathematics ($$…$$, rendered by MathJax in Jupyter and KaTeX in VS Code), SVG, and Markdown
+holding a fenced Python block. A `Derivation` shows its equations and a `Model` its figure
+the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .derivation import derive
+from .errors import UsageError
+from .latex_document import equations, intro_text
+from .latex_memory import At
+from .model import Model
+from .printing.prose_text import pieces
+from .prose import LANGUAGES, PROSE
+
+FORMS = ("example", "batch")
+
+
+@dataclass(frozen=True)
+class Markdown:
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Figure:
+    svg: str
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The derivation's equations, its figure and (for a concrete network) its module."""
+
+    equations: Markdown
+    figure: Figure
+    code: Markdown | None
+
+    def parts(self) -> tuple:
+        return (self.equations, self.figure) + ((self.code,) if self.code else ())
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(*self.parts())
+
+    def __str__(self) -> str:
+        return self.equations.text
+
+
+def show(
+    model: Model | None = None,
+    lang: str = "en",
+    form: str = "example",
+    hvp: bool = False,
+    memory=None,
+    **fields,
+) -> Shown:
+    """The derivation of `model` (or of the Model that `fields` describe, as the CLI's flags
+    do: activation=…, loss=…, bias=…, hidden=…) for a notebook: `lang` en or fr, `form`
+    example or batch, `hvp` for the second derivatives, `memory` True for the memory table
+    or (sizes, n[, dtype]) for it in bytes."""
+    if model is None:
+        model = Model.from_mapping(fields, "show()")
+    elif fields:
+        raise UsageError(f"show(): give a Model or its fields, not both ({', '.join(fields)})")
+    if lang not in LANGUAGES:
+        raise UsageError(f"lang {lang!r} is not allowed; expected one of {', '.join(LANGUAGES)}")
+    if form not in FORMS:
+        raise UsageError(f"form {form!r} is not allowed; expected example or batch")
+    if memory not in (None, False, True):
+        memory = At(*memory)
+    derivation = derive(model, form == "batch")
+    return Shown(
+        Markdown(markdown(derivation, lang, hvp, memory)),
+        Figure(_figure(model)),
+        _code(model),
+    )
+
+
+def markdown(derivation, lang: str = "en", hvp: bool = False, memory=None) -> str:
+    """The derivation as Markdown: the document's headings and prose, and its equations as
+    display mathematics."""
+    words = PROSE[lang]
+    model = derivation.tape.model
+    eq = equations(derivation, lang, hvp, memory)
+    out = [f"### {prose(words['title'])}", prose(intro_text(model, words, derivation.tape.batch))]
+    out += [f"#### {words['forward']}", prose(words["forward_text"]), _aligned(eq["forward"])]
+    if eq["definitions"]:
+        out.append(prose(f"{words['where']}{_COLON[lang]} {'; '.join(eq['definitions'])}."))
+    out += [f"#### {words['backward']}", prose(words["backward_text"])]
+    for block in eq["backward"]:
+        out += [prose(block.intro), _aligned(block.rows)]
+    for note in eq["notes"]:
+        out += [prose(note["text"]), _aligned(note["rows"])]
+    summary = _aligned(eq["summary"], gap=r"[1ex]")  # stacked fractions apart, as in the LaTeX
+    out += [f"#### {words['summary']}", prose(words["summary_text"]), summary]
+    out.append(prose(words["training"]))
+    if eq["hvp"]:
+        second = eq["hvp"]
+        out += [f"#### {words['hvp']}", prose(second["intro"]), _aligned(second["forward"])]
+        out += [prose(words["hvp_backward"]), _aligned(second["backward"])]
+        if second["definitions"]:
+            where = f"{words['where']}{_COLON[lang]} {'; '.join(second['definitions'])}."
+            out.append(prose(where))
+        out.append(prose(second["cost"]))
+    if eq["memory"]:
+        out += _memory(eq["memory"], words, lang)
+    return "\n\n".join(part for part in out if part) + "\n"
+
+
+def _memory(memory: dict, words: dict, lang: str) -> list[str]:
+    lead = words["memory_text"] + (
+        f" {words['memory_at']} {memory['at']}" if memory["bytes"] else ""
+    )
+    header = list(words["memory_header"])
+    if not memory["bytes"]:
+        header = [header[0], header[1], header[3]]
+    rows = ["| " + " | ".join(prose(cell) for cell in header) + " |"]
+    rows.append("|" + "|".join(" --- " for _ in header) + "|")
+    rows += ["| " + " | ".join(prose(cell) for cell in row) + " |" for row in memory["rows"]]
+    peaks = [prose(text.replace("{bytes}", size)) for text, size in memory["peaks"]]
+    return [f"#### {words['memory']}", prose(lead + _COLON[lang]), "\n".join(rows)] + [
+        prose(memory["total"] + "."),
+        *peaks,
+    ]
+
+
+# babel's French puts a space before a colon in the LaTeX; Markdown needs it written
+_COLON = {"en": ":", "fr": "\u00a0:"}
+
+
+def _aligned(rows, gap: str = "") -> str:
+    """Rows of an align* as one display: $$\\begin{aligned} … \\end{aligned}$$."""
+    if not rows:
+        return ""
+    body = f" \\\\{gap}\n".join(rows)
+    return f"$$\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n$$"
+
+
+def prose(text: str) -> str:
+    """The document's prose as Markdown: its mathematics as $…$ and $$…$$, \\texttt as code."""
+    markdown = {
+        "text": _escape,
+        "code": lambda s: f"`{s}`",
+        "inline": lambda tex: f"${tex}$",
+        "display": lambda tex: f"\n$$\n{tex}\n$$\n",
+    }
+    return "".join(markdown[kind](content) for kind, content in pieces(text)).strip()
+
+
+def _escape(text: str) -> str:
+    """Text that Markdown shows as written: its emphasis and code marks escaped."""
+    for mark in ("\\", "`", "*", "_", "[", "]", "<", ">", "#", "|"):
+        text = text.replace(mark, "\\" + mark)
+    return text
+
+
+def _figure(model) -> str:
+    from .figure import graph_of, svg
+    from .tape import build_tape
+
+    return svg(graph_of(build_tape(model)))
+
+
+def _code(model) -> Markdown | None:
+    from .codegen import module_source
+
+    try:
+        source = module_source(model)
+    except UsageError:  # the section's generic φ or l: there is no code
+        return None
+    return Markdown(f"```python\n{source}```\n")
+
+
+def model_svg(model) -> str | None:
+    """A Model's figure in a notebook; None (plain text) where Graphviz is missing."""
+    try:
+        return _figure(model)
+    except UsageError:
+        return None
