@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -28,7 +29,33 @@ MAX_TIMEOUT = 3600
 
 class Parser(argparse.ArgumentParser):
     def error(self, message):
-        raise UsageError(message)
+        raise UsageError(_plainer(message))
+
+
+# argparse's messages for a missing value, a value of the wrong type and an unknown command,
+# said as symderiv's own are ('--hidden 'two' is not allowed; expected …')
+_ARGPARSE = (
+    (re.compile(r"^argument ([-\w/]+): expected one argument$"), r"\1 needs a value"),
+    (
+        re.compile(r"^argument ([-\w/]+): invalid int value: (.*)$"),
+        r"\1 \2 is not allowed; expected a whole number",
+    ),
+    (
+        re.compile(r"^argument ([-\w/]+): invalid float value: (.*)$"),
+        r"\1 \2 is not allowed; expected a number",
+    ),
+    (
+        re.compile(r"^argument COMMAND: invalid choice: (.*) \(choose from (.*)\)$"),
+        lambda m: f"unknown command {m[1]}; expected one of {m[2].replace(chr(39), '')}",
+    ),
+)
+
+
+def _plainer(message: str) -> str:
+    for pattern, said in _ARGPARSE:
+        if pattern.match(message):
+            return pattern.sub(said, message)
+    return message
 
 
 def _model_flags(p: argparse.ArgumentParser) -> None:

@@ -64,7 +64,7 @@ BAD_FLAGS = [
         ["latex", "--activation", "leaky_relu(abc)"],
         "--activation 'leaky_relu(abc)': the parameter of leaky_relu, 'abc', is not a number",
     ),
-    (["latex", "--hidden", "two"], "argument --hidden: invalid int value: 'two'"),
+    (["latex", "--hidden", "two"], "--hidden 'two' is not allowed; expected a whole number"),
     (["latex", "--name", "1st"], "--name '1st' is not allowed; expected a Python identifier"),
     (
         ["latex", "--name", "class"],
@@ -325,3 +325,17 @@ def test_version():
     done = run("--version")
     assert done.returncode == 0
     assert re.fullmatch(r"symderiv \d+\.\d+\.\d+\n", done.stdout)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["latex", "--activation"], "--activation needs a value"),
+        (["frobnicate"], "unknown command 'frobnicate'; expected one of latex, codegen, graph"),
+        (["check", "--timeout", "soon"], "--timeout 'soon' is not allowed; expected a number"),
+    ],
+)
+def test_argparse_messages_read_as_ours(args, message):
+    done = run(*args)
+    assert done.returncode == 2 and done.stderr.startswith(f"symderiv: error: {message}")
+    assert done.stderr.count("\n") == 1

@@ -184,7 +184,7 @@ FLAGS = [
     (["--hidden", "1000000000"], "--hidden 1000000000 is not allowed"),
     (["--hidden", str(10**30)], "from 1 to 256"),
     (["--hidden", "-1"], "--hidden -1 is not allowed"),
-    (["--hidden", "1e9"], "invalid int value: '1e9'"),
+    (["--hidden", "1e9"], "--hidden '1e9' is not allowed; expected a whole number"),
     (["--name", "__init__"], "--name '__init__' is not allowed; expected a name that is not"),
     (["--name", "conftest"], "--name 'conftest' is not allowed"),
     (["--name", "pytest"], "--name 'pytest' is not allowed"),
