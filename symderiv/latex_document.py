@@ -12,7 +12,7 @@ from .exprs import Elementwise
 from .figure import graph_of, tikz_layout
 from .hvp import slope_names
 from .latex_hvp import hvp_equations
-from .latex_memory import At, memory_section
+from .latex_memory import memory_option, memory_section
 from .naming import batch_shape_text
 from .ops import apply, dloss_symbol
 from .printing.latex import SectionLatexPrinter, partial
@@ -98,10 +98,12 @@ def equations(derivation, lang: str = "en", hvp: bool = False, memory=None) -> d
 
 
 def _memory(tape, words, memory):
-    if not memory:
+    at = memory_option(memory, tape.model)
+    if at is None:
         return None
-    at = None if memory is True else memory if isinstance(memory, At) else At(*memory)
-    return memory_section(tape, SectionLatexPrinter(tape.variables), words, at)
+    return memory_section(
+        tape, SectionLatexPrinter(tape.variables), words, None if at is True else at
+    )
 
 
 def _closed(adjoint, p, batch) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import UsageError
+from .errors import UsageError, shown
 from .memory import BYTES, items, prediction_peak, rows, size_values, training_peak
 from .naming import DIMS
 
@@ -19,6 +19,27 @@ class At:
     sizes: tuple
     n: int
     dtype: str = "float64"
+
+
+def memory_option(memory, model):
+    """The `memory` argument of document(), fragment() and show(), checked against `model`:
+    None (no table), True (formulas), or an At from (sizes, n) or (sizes, n, dtype)."""
+    if memory is None or memory is False or memory is True:
+        return memory or None
+    try:
+        at = memory if isinstance(memory, At) else At(*memory)
+        sizes = tuple(int(v) for v in at.sizes)
+        good = sizes == tuple(at.sizes) and len(sizes) == model.depth + 2 and min(sizes) > 0
+        good = good and int(at.n) == at.n and at.n > 0 and at.dtype in BYTES
+    except (TypeError, ValueError):
+        good = False
+    if not good:
+        raise UsageError(
+            f"memory {shown(memory)} is not allowed; expected True, or (sizes, n) or (sizes, "
+            f"n, dtype) with {model.depth + 2} positive whole sizes d, h…, q, a positive n and "
+            "float32 or float64, e.g. ((784, 256, 10), 128)"
+        )
+    return at
 
 
 ROWS_ON_A_PAGE = 36  # a longer table may break across pages, after its lead-in

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .derivation import derive
-from .errors import UsageError
+from .errors import UsageError, shown
 from .latex_document import equations, intro_text
-from .latex_memory import At
+from .latex_memory import memory_option
 from .model import Model
 from .printing.prose_text import pieces
 from .prose import LANGUAGES, PROSE
@@ -80,11 +80,12 @@ def show(
     elif fields:
         raise UsageError(f"show(): give a Model or its fields, not both ({', '.join(fields)})")
     if lang not in LANGUAGES:
-        raise UsageError(f"lang {lang!r} is not allowed; expected one of {', '.join(LANGUAGES)}")
+        raise UsageError(f"lang {shown(lang)} is not allowed; expected one of en, fr")
     if form not in FORMS:
-        raise UsageError(f"form {form!r} is not allowed; expected example or batch")
-    if memory not in (None, False, True):
-        memory = At(*memory)
+        raise UsageError(f"form {shown(form)} is not allowed; expected example or batch")
+    if hvp and form == "batch":
+        raise UsageError("hvp is written for one example; it cannot be used with form='batch'")
+    memory = memory_option(memory, model)
     derivation = derive(model, form == "batch")
     return Shown(
         Markdown(markdown(derivation, lang, hvp, memory)),

@@ -94,6 +94,11 @@ def test_objects_display_themselves():
         (lambda: symderiv.show(form="rows"), "form 'rows' is not allowed"),
         (lambda: symderiv.show(Model(), bias="all"), "give a Model or its fields, not both"),
         (lambda: symderiv.show(activation="nope"), "show(): activation = 'nope' is not allowed"),
+        (
+            lambda: symderiv.show(activation="tanh", loss="squared", memory=((4, 5), 8)),
+            "memory ((4, 5), 8) is not allowed; expected True, or (sizes, n)",
+        ),
+        (lambda: symderiv.show(form="batch", hvp=True), "hvp is written for one example"),
     ],
 )
 def test_bad_options_name_the_problem(call, message):
