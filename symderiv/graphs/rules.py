@@ -1,0 +1,259 @@
+"""Each operation a graph's equation may use: its value as a SymPy expression and, right below,
+its vector-Jacobian product, and the backward sweep through a graph's equations.
+
+`value(node, symbols)` builds the right side of an equation from the SymPy symbols of the
+names it reads. `vjp(node, g, symbols)` gives, for g = ∂J/∂(the node's value), each name's
+contribution prod(g, ∂value/∂name), summed over the places the node reads it. The rules are
+written for one example, as the section writes them (column vectors); `backward` runs them in
+reverse order of the equations, each adjoint the sum of the contributions of its readers.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..activations import activation
+from ..calculus import loss_gradient
+from ..exprs import Dot, Elementwise, FrobeniusSq, LogSumExp, Softmax, Total, _ScalarOf
+from ..losses import LOSSES
+from ..scalar import t
+from .parse import ENTRYWISE, Node
+
+
+class Single(_ScalarOf):
+    """The one entry of a 1 × 1 product such as yᵀXw, as a scalar."""
+
+    def doit(self, **hints):
+        m = self.args[0].doit(**hints)
+        return m[0, 0] if isinstance(m, sp.MatrixBase) else Single(m)
+
+
+_ELEMENTARY = {
+    "exp": sp.exp(t),
+    "log": sp.log(t),
+    "sqrt": sp.sqrt(t),
+    "abs": sp.Abs(t),
+}
+
+
+def scalar_function(name: str) -> sp.Lambda:
+    """The entrywise function `name` as a Lambda in t."""
+    formula = _ELEMENTARY.get(name)
+    return sp.Lambda(t, formula) if formula is not None else activation(name).fn
+
+
+def _derivative(name: str) -> sp.Lambda:
+    f = scalar_function(name)
+    return sp.Lambda(t, sp.diff(f.expr, t).replace(sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0)))
+
+
+def symbols_of(shapes: dict) -> dict:
+    """{name: a SymPy symbol}: a real Symbol for a scalar, a MatrixSymbol of symbolic sizes
+    for an array."""
+    out = {}
+    for name, shape in shapes.items():
+        if shape.is_scalar:
+            out[name] = sp.Symbol(name, real=True)
+        else:
+            out[name] = sp.MatrixSymbol(name, *(_size(d) for d in shape.dims))
+    return out
+
+
+def _size(d):
+    return sp.Integer(1) if d == 1 else sp.Symbol(d, integer=True, positive=True)
+
+
+def _apply(f: sp.Lambda, x):
+    return f(x) if not isinstance(x, sp.MatrixExpr) else Elementwise(f, x)
+
+
+def _times(a, b):
+    """a ⊙ b for arrays, a·b for scalars."""
+    if isinstance(a, sp.MatrixExpr):
+        return sp.HadamardProduct(a, b)
+    return a * b
+
+
+def _entry_sum(a, b):
+    """Σ a ⊙ b: the scalar ⟨a, b⟩ (a·b for scalars)."""
+    if isinstance(a, sp.MatrixExpr):
+        return Total(sp.HadamardProduct(a, b))
+    return a * b
+
+
+def value(node: Node, symbols: dict):
+    """The node's value as a SymPy expression."""
+    args = [value(a, symbols) for a in node.args]
+    op = node.op
+    if op == "ref":
+        return symbols[node.name]
+    if op == "number":
+        return sp.nsimplify(node.name)
+    if op == "neg":
+        return -args[0]
+    if op in ("add", "sub"):
+        a, b = args
+        return a + b if op == "add" else a - b
+    if op == "scale":
+        c, a = args
+        return c * a
+    if op == "hadamard":
+        return _times(*args)
+    if op == "div":
+        a, c = args
+        return a / c if not isinstance(a, sp.MatrixExpr) else sp.MatMul(1 / c, a)
+    if op == "matmul":
+        product = sp.MatMul(*args)
+        return Single(product) if node.shape.is_scalar else product
+    if op == "transpose":
+        return args[0].T
+    if op == "pow":
+        k = int(node.name)
+        return _apply(sp.Lambda(t, t**k), args[0])
+    return _call(node.name, args)
+
+
+def _call(name: str, args):
+    (a, *rest) = args
+    if name in ENTRYWISE:
+        return _apply(scalar_function(name), a)
+    if name == "sum":
+        return Total(a)
+    if name == "norm":
+        return sp.sqrt(FrobeniusSq(a))
+    if name == "dot":
+        return Dot(a, rest[0])
+    if name == "trace":
+        return sp.Trace(a)
+    if name == "softmax":
+        return Softmax(a)
+    if name == "log_softmax":
+        return Elementwise(sp.Lambda(t, sp.log(t)), Softmax(a))
+    if name == "logsumexp":
+        return LogSumExp(a)
+    if name in LOSSES:
+        return LOSSES[name].formula(a, rest[0])
+    if name == "inv":
+        return sp.Inverse(a)
+    if name == "det":
+        return sp.Determinant(a)
+    return sp.log(sp.Determinant(a))  # logdet
+
+
+def vjp(node: Node, g, symbols: dict) -> list:
+    """[(name, contribution)] of ∂J/∂name through `node`, given g = ∂J/∂node."""
+    if node.op == "ref":
+        return [(node.name, g)]
+    if node.op == "number":
+        return []
+    args = [value(a, symbols) for a in node.args]
+    return [
+        found
+        for child, part in zip(node.args, _local(node, g, args))
+        if part is not None
+        for found in vjp(child, part, symbols)
+    ]
+
+
+def _local(node: Node, g, args) -> tuple:
+    """prod(g, ∂node/∂arg) for each argument (None where none is needed)."""
+    op = node.op
+    if op == "neg":
+        return (-g,)
+    if op == "add":
+        return (g, g)
+    if op == "sub":
+        return (g, -g)
+    if op == "scale":  # c a, c a scalar
+        c, a = args
+        return (_entry_sum(g, a), c * g)
+    if op == "hadamard":
+        a, b = args
+        return (_times(g, b), _times(g, a))
+    if op == "div":
+        a, c = args
+        return (_scaled(1 / c, g), -_entry_sum(g, a) / c**2)
+    if op == "matmul":
+        a, b = args
+        if node.shape.is_scalar:  # g is a number: yᵀXw
+            return (g * b.T, g * a.T)
+        return (g * b.T, a.T * g)
+    if op == "transpose":
+        return (g.T,)
+    if op == "pow":
+        k = int(node.name)
+        return (_times(g, _apply(sp.Lambda(t, k * t ** (k - 1)), args[0])),)
+    return _call_vjp(node.name, g, args)
+
+
+def _scaled(c, m):
+    return c * m if not isinstance(m, sp.MatrixExpr) else sp.MatMul(c, m)
+
+
+def _call_vjp(name: str, g, args) -> tuple:
+    (a, *rest) = args
+    if name in ENTRYWISE:
+        return (_times(g, _apply(_derivative(name), a)),)
+    if name == "sum":
+        return (g * sp.OneMatrix(*a.shape),)
+    if name == "norm":
+        return (_scaled(g / sp.sqrt(FrobeniusSq(a)), a),)
+    if name == "dot":
+        b = rest[0]
+        return (g * b, g * a)
+    if name == "trace":
+        return (g * sp.Identity(a.shape[0]),)
+    if name == "softmax":
+        s = Softmax(a)
+        return (sp.HadamardProduct(s, g) - s * Dot(s, g),)
+    if name == "log_softmax":
+        return (g - Softmax(a) * Total(g),)
+    if name == "logsumexp":
+        return (g * Softmax(a),)
+    if name in LOSSES:
+        o, y = sp.MatrixSymbol("_o", *a.shape), sp.MatrixSymbol("_y", *a.shape)
+        grad = loss_gradient(LOSSES[name].formula(o, y), o, y).xreplace({o: a, y: rest[0]})
+        return (_scaled(g, grad), None)  # the target is data: no gradient through it
+    if name == "inv":
+        inverse_t = sp.Inverse(a).T
+        return (-(inverse_t * g * inverse_t),)
+    if name == "det":
+        return (g * sp.Determinant(a) * sp.Inverse(a).T,)
+    return (g * sp.Inverse(a).T,)  # logdet
+
+
+def adjoint_symbol(name: str, shape):
+    """∂J/∂name as a symbol of the name's shape: dz, dW1, dJ."""
+    if shape.is_scalar:
+        return sp.Symbol(f"d{name}", real=True)
+    return sp.MatrixSymbol(f"d{name}", *(_size(d) for d in shape.dims))
+
+
+def backward(graph) -> tuple:
+    """[(name, ∂J/∂name)] in the order the chain rule runs backward through the equations,
+    each in terms of the forward quantities and the adjoint symbols already computed; the
+    parameters come last, in their declared order."""
+    shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
+    symbols = symbols_of(shapes)
+    parts: dict = {graph.objective: [sp.Integer(1)]}
+    out = []
+    for equation in reversed(graph.equations):
+        if equation.target not in parts:
+            continue  # the objective does not read it
+        out.append((equation.target, _sum(parts.pop(equation.target))))
+        g = adjoint_symbol(equation.target, equation.expr.shape)
+        for name, part in vjp(equation.expr, g, symbols):
+            parts.setdefault(name, []).append(part)
+    for name, shape in graph.declared.parameters.items():
+        found = parts.get(name)
+        zero = sp.Integer(0) if shape.is_scalar else sp.ZeroMatrix(*symbols[name].shape)
+        out.append((name, _sum(found) if found else zero))
+    return tuple(out)
+
+
+def _sum(terms):
+    if len(terms) == 1:
+        return terms[0]
+    if isinstance(terms[0], sp.MatrixExpr):
+        return sp.MatAdd(*terms)
+    return sp.Add(*terms)
