@@ -50,9 +50,10 @@ class Shown:
     equations: Markdown
     figure: Figure
     code: Markdown | None
+    extended: Figure | None = None  # with hvp: the extended graph that computes H V
 
     def parts(self) -> tuple:
-        return (self.equations, self.figure) + ((self.code,) if self.code else ())
+        return tuple(p for p in (self.equations, self.figure, self.extended, self.code) if p)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -91,6 +92,7 @@ def show(
         Markdown(markdown(derivation, lang, hvp, memory)),
         Figure(_figure(model)),
         _code(model),
+        Figure(_extended(derivation)) if hvp else None,
     )
 
 
@@ -177,6 +179,13 @@ def _figure(model) -> str:
     from .tape import build_tape
 
     return svg(graph_of(build_tape(model)))
+
+
+def _extended(derivation) -> str:
+    from .extended_figure import extended_graph_of
+    from .figure import svg
+
+    return svg(extended_graph_of(derivation))
 
 
 def _code(model) -> Markdown | None:

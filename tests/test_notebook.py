@@ -84,6 +84,13 @@ def test_objects_display_themselves():
     assert "| tableau | coefficients | octets | rôle |\n| --- | --- | --- | --- |" in text
     assert shown.figure._repr_svg_().startswith("<?xml")
     assert shown.code._repr_markdown_().startswith("```python\n")
+    assert "ℛ{·} of backward" in shown.extended._repr_svg_()  # the extended graph, with hvp
+    assert [type(p).__name__ for p in shown.parts()] == [
+        "Markdown",
+        "Figure",
+        "Figure",
+        "Markdown",
+    ]
     assert "\\texttt" not in text and "~" not in text  # only Markdown, no LaTeX text commands
 
 
