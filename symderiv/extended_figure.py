@@ -75,7 +75,7 @@ def extended_graph_of(derivation) -> Graph:
         edges += [(prefix + a, prefix + b) for a, b in part.edges]
         groups.append((f"cluster_{k}", f"{k}. {title}", tuple(prefix + n.id for n in part.nodes)))
     name = f"{derivation.tape.model.name} (extended)"
-    return Graph(name, tuple(nodes), tuple(edges), (), tuple(groups))
+    return Graph(name, tuple(nodes), tuple(edges), tuple(groups))
 
 
 _PREFIX = {"value": "", "adjoint": "d", "tangent": "r", "adjoint_tangent": "rd"}

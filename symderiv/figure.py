@@ -49,7 +49,6 @@ class Graph:
     name: str
     nodes: tuple
     edges: tuple  # of (tail id, head id)
-    loose: tuple = ()  # the edges that must not pull their ends into line (parameter → ℓ2)
     groups: tuple = ()  # of (cluster id, label, node ids): boxes drawn around nodes
     positions: tuple = ()  # of (node id, (x, y) in points) when symderiv places the nodes
     paths: tuple = ()  # and then of ((tail, head), the points its edge runs through)
@@ -71,7 +70,7 @@ def drawable(model, limit: int, what: str) -> None:
 
 def graph_of(tape: Tape) -> Graph:
     drawable(tape.model, MAX_FIGURE_HIDDEN, "the computational graph")
-    nodes, edges, loose = [], [], []
+    nodes, edges = [], []
 
     def add(node):
         if node.id not in [n.id for n in nodes]:
@@ -98,14 +97,10 @@ def graph_of(tape: Tape) -> Graph:
             # the affine op: W and v meet at ×, the bias joins at +
             target = circles[-1] if (step.op == "affine" and k == 2) else circles[0]
             edges.append((variable(arg), target.id))
-            if step.op == "weight_decay" and tape.model.depth > 1:
-                # With one hidden layer these edges are short and give the section's layout;
-                # deeper, they would pull every W to the middle of the figure.
-                loose.append(edges[-1])
         edges.append((circles[-1].id, variable(step.out)))
     # dot stacks the nodes of a column in the order it meets them: listing the graph from the
     # objective back to the input puts J's row on top and the input at the lower left.
-    graph = Graph(tape.model.name, tuple(reversed(nodes)), tuple(reversed(edges)), tuple(loose))
+    graph = Graph(tape.model.name, tuple(reversed(nodes)), tuple(reversed(edges)))
     placed = layout(tape)
     if placed is None or any(n.id not in placed.at for n in nodes):
         return graph  # dot lays it out
