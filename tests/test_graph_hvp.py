@@ -19,8 +19,8 @@ def test_hessian_vector_product(name):
     graph = graph_from_mapping(GRAPHS[name], name)
     at = Explicit(graph)
     J = at.forward()
-    for target, adjoint in backward(graph):
-        at.put(adjoint_symbol(target, at.shapes[target]), adjoint)
+    for line in backward(graph):
+        at.put(adjoint_symbol(line.name, at.shapes[line.name]), line.total)
     direction = {}
     for p, shape in graph.declared.parameters.items():
         direction[p] = entries(shape, "V" + p)

@@ -47,8 +47,8 @@ def test_backward_matches_sympy_diff(name):
     at = Explicit(graph)
     J = at.forward()
     swept = {}
-    for target, adjoint in backward(graph):
-        swept[target] = at.put(adjoint_symbol(target, at.shapes[target]), adjoint)
+    for line in backward(graph):
+        swept[line.name] = at.put(adjoint_symbol(line.name, at.shapes[line.name]), line.total)
     point = at.point()
     worst = 0.0
     for p, shape in graph.declared.parameters.items():
@@ -59,3 +59,18 @@ def test_backward_matches_sympy_diff(name):
             want = number(sp.diff(J.xreplace(others), cell), {cell: point[cell]})
             worst = max(worst, abs(number(have, point) - want) / max(1.0, abs(want)))
     assert worst <= 1e-10, worst
+
+
+def test_a_name_read_twice_sums_its_readers():
+    """x feeds W1 @ x and W3 @ x in the residual network, W1 feeds z and s: each adjoint lists
+    one term per reader, in the order the sweep meets them, as the section accumulates them."""
+    graph = graph_from_mapping(GRAPHS["residual"], "residual")
+    swept = {line.name: line for line in backward(graph)}
+    assert [reader for reader, _ in swept["W1"].terms] == ["s", "z"]
+    assert [reader for reader, _ in swept["o"].terms] == ["L"]
+    assert [line.name for line in backward(graph)] == [
+        "J", "s", "L", "o", "h", "z", "W1", "b1", "W2", "W3",
+    ]  # fmt: skip
+    ridge = graph_from_mapping(GRAPHS["ridge"], "ridge")
+    (_, w) = backward(ridge)
+    assert str(w.total) == "df*X.T*(X*w - y) + (df*lam)*w"  # Xᵀ(Xw − y) + λw, with ∂J/∂f = 1

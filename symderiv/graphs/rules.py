@@ -10,6 +10,8 @@ reverse order of the equations, each adjoint the sum of the contributions of its
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy as sp
 
 from ..activations import activation
@@ -229,25 +231,36 @@ def adjoint_symbol(name: str, shape):
     return sp.MatrixSymbol(f"d{name}", *(_size(d) for d in shape.dims))
 
 
+@dataclass(frozen=True)
+class Swept:
+    """∂J/∂name: the contribution of each equation that reads the name, prod(∂J/∂reader,
+    ∂reader/∂name), in the order the sweep meets them, and their sum."""
+
+    name: str
+    terms: tuple  # of (reader, contribution)
+    total: object
+
+
 def backward(graph) -> tuple:
-    """[(name, ∂J/∂name)] in the order the chain rule runs backward through the equations,
-    each in terms of the forward quantities and the adjoint symbols already computed; the
-    parameters come last, in their declared order."""
+    """Swept for every name the objective depends on, in the order the chain rule runs
+    backward through the equations, each in terms of the forward quantities and the adjoint
+    symbols already computed; the parameters come last, in their declared order."""
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
-    parts: dict = {graph.objective: [sp.Integer(1)]}
+    parts: dict = {graph.objective: [(None, sp.Integer(1))]}
     out = []
     for equation in reversed(graph.equations):
         if equation.target not in parts:
             continue  # the objective does not read it
-        out.append((equation.target, _sum(parts.pop(equation.target))))
+        terms = parts.pop(equation.target)
+        out.append(Swept(equation.target, tuple(terms), _sum([c for _, c in terms])))
         g = adjoint_symbol(equation.target, equation.expr.shape)
         for name, part in vjp(equation.expr, g, symbols):
-            parts.setdefault(name, []).append(part)
+            parts.setdefault(name, []).append((equation.target, part))
     for name, shape in graph.declared.parameters.items():
-        found = parts.get(name)
+        terms = tuple(parts.get(name, ()))
         zero = sp.Integer(0) if shape.is_scalar else sp.ZeroMatrix(*symbols[name].shape)
-        out.append((name, _sum(found) if found else zero))
+        out.append(Swept(name, terms, _sum([c for _, c in terms]) if terms else zero))
     return tuple(out)
 
 

@@ -143,7 +143,8 @@ def hessian_vector(graph) -> tuple:
         if d is not None:
             known[symbols[equation.target]] = tangent_symbol(equation.target, equation.expr.shape)
             out.append((equation.target, d))
-    for name, adjoint in backward(graph):
+    for swept in backward(graph):
+        name, adjoint = swept.name, swept.total
         d = tangent_of(adjoint, known)
         own = adjoint_symbol(name, shapes[name])
         if d is not None:
