@@ -20,7 +20,7 @@ from .errors import UsageError, shown, shown_path
 from .files import locked, write_output
 from .losses import LOSSES
 from .model import BIASES, Model
-from .outputs import KINDS, figure
+from .outputs import KINDS, draw_as, figure
 from .prose import LANGUAGES
 
 FIX = "symderiv build"
@@ -76,7 +76,9 @@ def _model_flags(p: argparse.ArgumentParser) -> None:
 MODEL_KEYS = ("activation", "loss", "bias", "hidden", "name", "reduction")
 
 
-def model_from(args) -> Model:
+def model_from(args, graphs: bool = False):
+    """The Model the flags or --spec describe; with `graphs`, a --spec may also hold a graph
+    written as equations (a GraphModel)."""
     given = {k: getattr(args, k) for k in MODEL_KEYS if getattr(args, k) is not None}
     if args.no_weight_decay:
         given["weight_decay"] = False
@@ -84,7 +86,21 @@ def model_from(args) -> Model:
         if given:
             flags = ", ".join("--" + k.replace("_", "-") for k in given)
             raise UsageError(f"--spec {args.spec} cannot be combined with {flags}")
-        return Model.from_mapping(read_toml(Path(args.spec)), args.spec)
+        data = read_toml(Path(args.spec))
+        if "equations" in data:
+            if not graphs:
+                raise UsageError(
+                    f"{args.spec}: a graph written as equations gives its derivation (symderiv "
+                    f"latex) and its figure (symderiv graph); symderiv {args.command} does not "
+                    "take one yet"
+                )
+            from .graphs.spec import graph_from_mapping
+
+            graph = graph_from_mapping(data, args.spec)
+            for warning in graph.warnings:
+                print(f"symderiv: warning: {warning}", file=sys.stderr)
+            return graph
+        return Model.from_mapping(data, args.spec)
     return Model.from_mapping(given, "command line", flags=True)
 
 
@@ -207,11 +223,13 @@ def cmd_latex(args) -> int:
     from .latex_memory import At
 
     _check_lang(args.lang)
+    model = model_from(args, graphs=True)
+    if not isinstance(model, Model):
+        return _graph_latex(model, args)
     if args.form not in ("example", "batch"):
         raise UsageError(f"--form {shown(args.form)} is not allowed; expected example or batch")
     if args.hvp and args.form == "batch":
         raise UsageError("--hvp is written for one example; it cannot be used with --form batch")
-    model = model_from(args)
     memory = args.memory
     if args.sizes is not None or args.batch is not None:
         if not args.memory:
@@ -222,6 +240,29 @@ def cmd_latex(args) -> int:
     make = fragment if args.fragment else document
     content = make(model, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory)
     _emit(content, args.output)
+    return 0
+
+
+def _graph_latex(graph, args) -> int:
+    """symderiv latex for a graph written as equations: its derivation in the section's form."""
+    from .graphs.document import graph_document
+
+    asked = [
+        flag
+        for flag, given in (
+            ("--form batch", args.form != "example"),
+            ("--hvp", args.hvp),
+            ("--memory", args.memory),
+            ("--fragment", args.fragment),
+        )
+        if given
+    ]
+    if asked:
+        raise UsageError(
+            f"{args.spec}: for a graph written as equations, symderiv latex writes the "
+            f"derivation for one example; {', '.join(asked)} does not apply to graphs yet"
+        )
+    _emit(graph_document(graph, args.lang), args.output)
     return 0
 
 
@@ -248,8 +289,17 @@ def cmd_codegen(args) -> int:
 
 
 def cmd_graph(args) -> int:
-    model = model_from(args)
+    model = model_from(args, graphs=True)
     suffix = Path(args.output).suffix if args.output else ".dot"
+    if not isinstance(model, Model):
+        if args.hvp:
+            raise UsageError(
+                f"{args.spec}: --hvp does not apply to a graph written as equations yet"
+            )
+        from .graphs.document import figure_of
+
+        _emit(draw_as(figure_of(model), suffix), args.output)
+        return 0
     _emit(figure(model, suffix, extended=args.hvp), args.output)
     return 0
 

@@ -34,6 +34,11 @@ def figure(model, suffix: str, extended: bool = False):
     """The figure in the format its file name asks for (.svg .pdf .dot .tex): the
     computational graph, or with `extended` the graph that computes H V."""
     graph = extended_graph_of(derive(model)) if extended else graph_of(build_tape(model))
+    return draw_as(graph, suffix)
+
+
+def draw_as(graph, suffix: str):
+    """`graph` drawn in the format of the file name's suffix."""
     if suffix == ".svg":
         return svg(graph)
     if suffix == ".pdf":

@@ -39,6 +39,13 @@ PROSE = {
             "to the objective at the upper right."
         ),
         "graph_lanes": "Each weight's edge to $\\ell_2$ climbs the left margin.",
+        "graph_intro": (
+            "The model is a computational graph written as equations: each quantity is defined "
+            "once, from the inputs, the parameters and the quantities before it. An array is "
+            "bold and a scalar italic; a vector is a column. Every gradient has the shape of "
+            "its variable."
+        ),
+        "graph_left_right": "Data flows from left to right.",
         "code": "Generated code",
         "code_text": (
             "The NumPy module symderiv generates for this network: forward, backward, "
@@ -178,6 +185,13 @@ PROSE = {
             "gauche, vers l'objectif, en haut à droite."
         ),
         "graph_lanes": "L'arête de chaque poids vers $\\ell_2$ monte le long de la marge gauche.",
+        "graph_intro": (
+            "Le modèle est un graphe de calcul écrit en équations : chaque quantité est définie "
+            "une fois, à partir des entrées, des paramètres et des quantités qui la précèdent. "
+            "Un tableau est en gras et un scalaire en italique ; un vecteur est une colonne. "
+            "Chaque gradient a la forme de sa variable."
+        ),
+        "graph_left_right": "Les données vont de gauche à droite.",
         "code": "Code généré",
         "code_text": (
             "Le module NumPy que symderiv génère pour ce réseau : forward, backward, "

@@ -247,20 +247,26 @@ def backward(graph) -> tuple:
     symbols already computed; the parameters come last, in their declared order."""
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
-    parts: dict = {graph.objective: [(None, sp.Integer(1))]}
+    # {name: {reader: [contributions]}}: a reader that reads a name twice (w in ‖Xw − y‖² and
+    # ‖w‖²) gives one prod term, the sum of its contributions
+    parts: dict = {graph.objective: {None: [sp.Integer(1)]}}
     out = []
+
+    def swept(name, by_reader, zero=None):
+        terms = tuple((reader, _sum(found)) for reader, found in by_reader.items())
+        total = _sum([c for _, c in terms]) if terms else zero
+        return Swept(name, terms, total)
+
     for equation in reversed(graph.equations):
         if equation.target not in parts:
             continue  # the objective does not read it
-        terms = parts.pop(equation.target)
-        out.append(Swept(equation.target, tuple(terms), _sum([c for _, c in terms])))
+        out.append(swept(equation.target, parts.pop(equation.target)))
         g = adjoint_symbol(equation.target, equation.expr.shape)
         for name, part in vjp(equation.expr, g, symbols):
-            parts.setdefault(name, []).append((equation.target, part))
+            parts.setdefault(name, {}).setdefault(equation.target, []).append(part)
     for name, shape in graph.declared.parameters.items():
-        terms = tuple(parts.get(name, ()))
         zero = sp.Integer(0) if shape.is_scalar else sp.ZeroMatrix(*symbols[name].shape)
-        out.append(Swept(name, terms, _sum([c for _, c in terms]) if terms else zero))
+        out.append(swept(name, parts.get(name, {}), zero))
     return tuple(out)
 
 

@@ -1,0 +1,226 @@
+"""A graph's derivation as the LaTeX document of a dense network is written: its equations, its
+computational graph, each backward step (the prod form, one term per reader, then the closed
+form) and the summary, through the same templates.
+
+Names are set as the section sets them: an array bold (W1 → 𝐖₁), a scalar italic, a Greek name
+by its letter (lam → λ); the adjoint of a name is ∂J/∂name, and ∂J/∂J = 1 is put in at once.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+from ..figure import Graph as Figure
+from ..figure import Node as Box
+from ..latex_document import Block
+from ..printing.latex import SectionLatexPrinter, partial
+from ..prose import PROSE
+from ..render import render
+from .parse import Node
+from .rules import adjoint_symbol, backward, symbols_of, value
+from .shapes import SCALAR
+
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π",
+    "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
+}  # fmt: skip
+_INDEXED = re.compile(r"([A-Za-z])([a-z]*[0-9]*|[0-9]+)$")
+
+
+def _parts(name: str) -> tuple[str, str, bool]:
+    """(base, index, whether the base is a word): W1 → (W, 1), Wg → (W, g), w_out → (w, out),
+    loss → (loss, "", True), mu → (mu, "", False)."""
+    greek = re.fullmatch(r"([a-z]+)(\d*)", name)
+    if greek and greek[1] in GREEK:
+        return greek[1], greek[2], False
+    if "_" in name:
+        base, index = name.split("_", 1)
+        return base, index, len(base) > 1
+    found = _INDEXED.match(name)
+    if found and (name[0].isupper() or found[2].isdigit() or len(name) <= 2):
+        return found[1], found[2], False
+    return name, "", len(name) > 1
+
+
+def latex_name(name: str, shape) -> str:
+    """W1 → \\mathbf{W}_{1}, Wg → \\mathbf{W}_{g}, lam → \\lambda, loss → \\mathrm{loss}."""
+    base, index, word = _parts("lambda" if name == "lam" else name)
+    if base in GREEK:
+        text = rf"\boldsymbol{{\{base}}}" if not shape.is_scalar else rf"\{base}"
+    elif word:
+        text = rf"\mathbf{{{base}}}" if not shape.is_scalar else rf"\mathrm{{{base}}}"
+    else:
+        text = base if shape.is_scalar else rf"\mathbf{{{base}}}"
+    return (
+        text
+        + (rf"_{{\mathrm{{{index}}}}}" if index and not index.isdigit() else "")
+        + (rf"_{{{index}}}" if index.isdigit() else "")
+    )
+
+
+class GraphLatexPrinter(SectionLatexPrinter):
+    def _print_Single(self, expr):
+        return self._print(expr.args[0])
+
+
+def graph_equations(graph, lang: str = "en") -> dict:
+    """The `eq` of equations.tex.j2 for a graph (example form, no second derivatives)."""
+    words = PROSE[lang]
+    shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
+    symbols = symbols_of(shapes)
+    names = {symbols[n]: latex_name(n, s) for n, s in shapes.items()}
+    goal = names[symbols[graph.objective]]  # J, or f for ridge regression
+    names |= {adjoint_symbol(n, s): partial(goal, names[symbols[n]]) for n, s in shapes.items()}
+    p = GraphLatexPrinter((), names).doprint
+    # ∂J/∂J = 1, and an adjoint that is a number (∂J/∂L = 1 for J = L + s) is put in as one
+    known = {adjoint_symbol(graph.objective, shapes[graph.objective]): sp.Integer(1)}
+    forward = [
+        f"{names[symbols[e.target]]} &= {p(value(e.expr, symbols))}" for e in graph.equations
+    ]
+    blocks, summary = [], []
+    for line in backward(graph):
+        if line.name == graph.objective:
+            continue
+        mine = names[symbols[line.name]]
+        prods = " + ".join(
+            rf"\textrm{{prod}}\left({partial(goal, names[symbols[r]])}, "
+            rf"{partial(names[symbols[r]], mine)}\right)"
+            for r, _ in line.terms
+        )
+        total = line.total.xreplace(known)
+        if total.is_number:
+            known[adjoint_symbol(line.name, shapes[line.name])] = total
+        closed = p(total)
+        where = _space(shapes[line.name], names)
+        kind = "parameter" if line.name in graph.declared.parameters else "hidden"
+        intro = words["step"][kind].replace("{var}", mine)
+        rows = (rf"{partial(goal, mine)} &= {prods}", rf"&= {closed} {where}")
+        blocks.append(dict(intro=intro, rows=rows))
+        if line.name in graph.declared.parameters:
+            summary.append(rf"{partial(goal, mine)} &= {closed} {where}")
+    return dict(
+        forward=tuple(forward),
+        definitions=(),
+        backward=tuple(Block(b["intro"], b["rows"]) for b in blocks),
+        summary=tuple(summary),
+        notes=(),
+        hvp=None,
+        memory=None,
+    )
+
+
+def _space(shape, names) -> str:
+    if shape.is_scalar:
+        return r"\in \mathbb{R}"
+    rows, cols = shape.dims
+    dims = str(rows) if cols == 1 else rf"{rows} \times {cols}"
+    return rf"\in \mathbb{{R}}^{{{dims}}}"
+
+
+# The operator circle of each operation, in LaTeX and in Graphviz's HTML-like text.
+CIRCLES = {
+    "add": ("+", "+"), "sub": ("-", "−"), "neg": ("-", "−"), "scale": (r"\times", "×"),
+    "hadamard": (r"\odot", "⊙"), "div": ("/", "/"), "matmul": (r"\times", "×"),
+    "transpose": (r"\top", "ᵀ"),
+}  # fmt: skip
+
+
+def figure_of(graph) -> Figure:
+    """The computational graph of a graph's equations: each declared or defined name a
+    square, each operation a circle, numbers folded into their operation's label."""
+    boxes: dict = {}
+    edges = []
+    shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
+
+    def square(name):
+        if name not in boxes:
+            kind = "parameter" if name in graph.declared.parameters else "variable"
+            text = latex_name(name, shapes[name])
+            boxes[name] = Box(name, kind, text, _html(name, shapes[name]))
+        return name
+
+    def walk(node: Node, eq: int, counter: list) -> str | None:
+        if node.op == "ref":
+            return square(node.name)
+        if node.op == "number":
+            return None
+        counter[0] += 1
+        me = f"op{eq + 1}_{counter[0]}"
+        latex, text = _circle(node)
+        boxes[me] = Box(me, "operator", latex, text, len(re.sub("<[^>]*>", "", text)) > 4)
+        for child in node.args:
+            tail = walk(child, eq, counter)
+            if tail is not None:
+                edges.append((tail, me))
+        return me
+
+    for k, equation in enumerate(graph.equations):
+        root = walk(equation.expr, k, [0])
+        target = square(equation.target)
+        if root is not None:
+            edges.append((root, target))
+    return Figure(graph.name, tuple(reversed(boxes.values())), tuple(reversed(edges)))
+
+
+# Functions by a short label in their circle; a loss is l, as in the section.
+FUNCTION_LABELS = {
+    "relu": (r"\mathrm{ReLU}", "ReLU"), "sigmoid": (r"\sigma", "<I>σ</I>"),
+    "tanh": (r"\tanh", "tanh"), "softplus": (r"\mathrm{softplus}", "softplus"),
+    "silu": (r"\mathrm{SiLU}", "SiLU"), "gelu": (r"\mathrm{GELU}", "GELU"),
+    "gelu_tanh": (r"\mathrm{GELU}", "GELU"), "identity": (r"\mathrm{id}", "id"),
+    "leaky_relu": (r"\mathrm{LReLU}", "LReLU"), "elu": (r"\mathrm{ELU}", "ELU"),
+    "exp": (r"\exp", "exp"), "log": (r"\log", "log"), "sqrt": (r"\sqrt{\cdot}", "√"),
+    "abs": (r"|\cdot|", "|·|"), "sum": (r"\Sigma", "Σ"), "norm": (r"\|\cdot\|", "‖·‖"),
+    "trace": (r"\mathrm{tr}", "tr"), "dot": (r"\cdot", "·"),
+    "softmax": (r"\mathrm{softmax}", "softmax"), "log_softmax": (r"\log\mathrm{sm}", "log sm"),
+    "logsumexp": (r"\mathrm{LSE}", "LSE"), "inv": (r"(\cdot)^{-1}", "(·)⁻¹"),
+    "det": (r"\det", "det"), "logdet": (r"\log\det", "log det"),
+    "squared": ("l", "<I>l</I>"), "softmax_cross_entropy": ("l", "<I>l</I>"),
+    "sigmoid_cross_entropy": ("l", "<I>l</I>"),
+}  # fmt: skip
+
+
+def _circle(node: Node) -> tuple[str, str]:
+    numbers = [a.name for a in node.args if a.op == "number"]
+    if node.op == "pow":
+        return rf"(\cdot)^{{{node.name}}}", f"(·)<SUP>{node.name}</SUP>"
+    if node.op == "call":
+        return FUNCTION_LABELS[node.name]
+    latex, text = CIRCLES[node.op]
+    if numbers:  # 2 ×, / 2: the number in the circle
+        latex, text = f"{latex}{numbers[0]}", f"{text}{numbers[0]}"
+    return latex, text
+
+
+def _html(name: str, shape) -> str:
+    base, index, word = _parts("lambda" if name == "lam" else name)
+    base = GREEK.get(base, base)
+    text = f"<I>{base}</I>" if shape.is_scalar and not word else f"<B>{base}</B>"
+    if word and shape.is_scalar:
+        text = base
+    return text + (f'<SUB><FONT POINT-SIZE="9">{index}</FONT></SUB>' if index else "")
+
+
+def graph_document(graph, lang: str = "en") -> str:
+    """The whole document for a graph model."""
+    from ..figure import tikz_layout
+
+    words = PROSE[lang]
+    goal = latex_name(graph.objective, SCALAR)
+    words = {**words, "summary_text": words["summary_text"].replace("$J$", f"${goal}$")}
+    placed, paths = tikz_layout(figure_of(graph))
+    return render(
+        "derivation.tex.j2",
+        eq=graph_equations(graph, lang),
+        intro=words["graph_intro"],
+        words=words,
+        graph_text=f"{words['graph_shapes']} {words['graph_left_right']}",
+        lang=lang,
+        placed=placed,
+        paths=paths,
+        groups=(),
+        prose=True,
+    )

@@ -1,0 +1,118 @@
+"""A graph written as equations, from a TOML file to its derivation and its figure through the
+CLI: every catalogue example compiles with no bad box, its gradients read as the math gives
+them, and what graphs do not take yet is refused by name."""
+
+from __future__ import annotations
+
+import xml.dom.minidom
+
+import pytest
+from helpers import compile_tex, run
+from test_graph_parse import CATALOGUE
+
+
+def _toml(data: dict) -> str:
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f'{k} = "{v}"' for k, v in value.items())
+            lines.append(f"{key} = {{ {inner} }}")
+        elif isinstance(value, list):
+            lines.append(f"{key} = [" + ", ".join(f'"{v}"' for v in value) + "]")
+        else:
+            lines.append(f'{key} = "{value}"')
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def spec(tmp_path):
+    def write(name: str):
+        path = tmp_path / f"{name.replace(' ', '_')}.toml"
+        path.write_text(_toml(CATALOGUE[name]))
+        return path
+
+    return write
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_the_derivation_compiles(spec, name):
+    path = spec(name)
+    tex = path.with_suffix(".tex")
+    done = run("latex", "--spec", path, "-o", tex)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    log = compile_tex(tex)
+    assert "Overfull" not in log and "Underfull" not in log
+
+
+def test_ridge_regression_ends_at_the_normal_equations(spec, tmp_path):
+    tex = tmp_path / "ridge.tex"
+    assert run("latex", "--spec", spec("ridge"), "-o", tex).returncode == 0
+    text = tex.read_text()
+    # one prod term for f, which reads w twice; then Xᵀ(Xw − y) + λw
+    prod = r"\textrm{prod}\left(\frac{\partial f}{\partial f}, \frac{\partial f}{\partial \mathbf{w}}\right)"
+    assert text.count(prod) == 1
+    closed = (
+        r"&= \mathbf{X}^\top \left(-\mathbf{y} + \mathbf{X} \mathbf{w}\right) + \lambda \mathbf{w}"
+    )
+    assert closed in text
+    assert "The gradients of $f$ with respect to the parameters" in text
+
+
+def test_the_residual_input_and_the_weights_sum_their_readers(spec, tmp_path):
+    tex = tmp_path / "residual.tex"
+    assert run("latex", "--spec", spec("residual"), "--lang", "fr", "-o", tex).returncode == 0
+    text = tex.read_text()
+    w1 = (
+        r"\frac{\partial J}{\partial \mathbf{W}_{1}} &= \textrm{prod}\left(\frac{\partial J}"
+        r"{\partial s}, \frac{\partial s}{\partial \mathbf{W}_{1}}\right) + \textrm{prod}\left("
+        r"\frac{\partial J}{\partial \mathbf{z}}, \frac{\partial \mathbf{z}}{\partial "
+        r"\mathbf{W}_{1}}\right)"
+    )
+    assert w1 in text and r"\usepackage[french]{babel}" in text
+    assert (
+        r"&= \lambda \mathbf{W}_{1} + \frac{\partial J}{\partial \mathbf{z}} \mathbf{x}^\top"
+        in text
+    )
+    compile_tex(tex)
+
+
+def test_the_figure(spec, tmp_path):
+    out = tmp_path / "g.svg"
+    assert run("graph", "--spec", spec("gaussian"), "-o", out).returncode == 0
+    svg = xml.dom.minidom.parse(str(out))
+    nodes = [
+        g.getElementsByTagName("title")[0].firstChild.data
+        for g in svg.getElementsByTagName("g")
+        if g.getAttribute("class") == "node"
+    ]
+    assert sorted(n for n in nodes if not n.startswith("op")) == ["C", "S", "f"]
+    assert sum(n.startswith("op1_") for n in nodes) == 5  # +, logdet, trace, @ and inv
+
+
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        (["codegen"], "symderiv codegen does not take one yet"),
+        (["html"], "symderiv html does not take one yet"),
+        (["latex", "--hvp"], "--hvp does not apply to graphs yet"),
+        (["latex", "--form", "batch"], "--form batch does not apply to graphs yet"),
+        (["graph", "--hvp"], "--hvp does not apply to a graph written as equations yet"),
+    ],
+)
+def test_what_graphs_do_not_take_yet_is_refused(spec, tmp_path, command, message):
+    out = tmp_path / "out.txt"
+    done = run(*command, "--spec", spec("residual"), "-o", out)
+    assert done.returncode == 2 and message in done.stderr and done.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_parameter_the_objective_ignores_is_a_warning(tmp_path):
+    data = dict(CATALOGUE["ridge"], parameters={"w": "d", "v": "d"})
+    path = tmp_path / "ridge.toml"
+    path.write_text(_toml(data))
+    done = run("latex", "--spec", path, "-o", tmp_path / "ridge.tex")
+    assert done.returncode == 0
+    assert done.stderr == (
+        f"symderiv: warning: {path}: the objective f does not depend on the parameter v; "
+        "its gradient is zero\n"
+    )
