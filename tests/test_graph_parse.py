@@ -88,6 +88,15 @@ def test_a_row_vector_product_is_a_scalar_and_transposes_swap():
     assert linear.args[0].args[0].op == "transpose"  # (yᵀ X) w
 
 
+def test_lam_is_a_hyperparameter_without_being_declared():
+    """As DESIGN.md writes the residual network: λ is the weight decay every module takes."""
+    data = {k: v for k, v in RESIDUAL.items() if k != "hyperparameters"}
+    graph = graph_from_mapping(data, "g.toml")
+    assert graph.declared.hyperparameters == ("lam",)
+    dropout = graph_from_mapping(CATALOGUE["dropout"], "g.toml")
+    assert dropout.declared.hyperparameters == ("p", "lam")
+
+
 def test_an_unused_parameter_is_a_warning():
     data = dict(RESIDUAL, parameters={**RESIDUAL["parameters"], "V": "h h"})
     graph = graph_from_mapping(data, "g.toml")

@@ -5,7 +5,7 @@ objective, and the batch semantics of that objective.
     inputs = { x = "d", y = "q" }            # per example
     parameters = { W1 = "h d", b1 = "h", W2 = "q h", W3 = "q d" }
     constants = {}                           # shared data of fixed shape, e.g. X = "n d"
-    hyperparameters = ["lam"]                # shared scalars
+    hyperparameters = ["p"]                  # shared scalars; lam (λ) is always one
     equations = ["z = W1 @ x + b1", "h = relu(z)", "o = W2 @ h + W3 @ x",
                  "L = softmax_cross_entropy(o, y)",
                  "s = lam / 2 * (norm(W1)**2 + norm(W2)**2 + norm(W3)**2)", "J = L + s"]
@@ -70,6 +70,8 @@ def graph_from_mapping(data: dict, source: str) -> GraphModel:
         raise UsageError(f'{source}: hyperparameters must be a list of names such as ["lam"]')
     for key in hyper:
         _new_name(key, "hyperparameters", seen, source)
+    if "lam" not in seen:  # λ, the weight decay every module takes (loss_and_grad(…, lam))
+        hyper = [*hyper, "lam"]
     if not tables["parameters"]:
         raise UsageError(f"{source}: parameters: a graph needs at least one parameter")
     what = Declared(tables["inputs"], tables["parameters"], tables["constants"], tuple(hyper))
