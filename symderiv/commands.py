@@ -20,7 +20,7 @@ from .errors import UsageError, shown, shown_path
 from .files import locked, write_output
 from .losses import LOSSES
 from .model import BIASES, Model
-from .outputs import KINDS, draw_as, figure
+from .outputs import content_of, draw_as, figure
 from .prose import LANGUAGES
 
 FIX = "symderiv build"
@@ -335,7 +335,7 @@ def _sizes(args, model) -> tuple:
 
 
 def _generate(targets) -> list:
-    return [(t, KINDS[t.kind][1](t.model)) for t in targets]
+    return [(t, content_of(t.model, t.kind)) for t in targets]
 
 
 def cmd_build(args) -> int:

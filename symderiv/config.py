@@ -18,8 +18,9 @@ from pathlib import Path, PurePosixPath
 
 from .codegen import concrete_or_exit
 from .errors import UsageError, shown, shown_path
+from .graphs.spec import graph_from_mapping
 from .model import Model, _suggest
-from .outputs import KINDS
+from .outputs import GRAPH_KINDS, KINDS
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,13 @@ def load_targets(path: Path) -> list[Target]:
         table = dict(table)
         source = f"{where}: models[{i}]"
         outputs = table.pop("outputs", None)
-        model = Model.from_mapping(table, source)
+        graph = "equations" in table
+        model = graph_from_mapping(table, source) if graph else Model.from_mapping(table, source)
         if model.name in names:
             raise UsageError(f"{source}: name = {shown(model.name)} is used by an earlier model")
         names.add(model.name)
         if outputs is None:
-            outputs = ["tex", "svg"] + (["py"] if model.is_concrete else [])
+            outputs = ["tex", "svg"] + (["py"] if not graph and model.is_concrete else [])
         if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
             raise UsageError(
                 f"{source}: outputs = {shown(outputs)} is not allowed; expected a list of "
@@ -120,6 +122,11 @@ def load_targets(path: Path) -> list[Target]:
                 raise UsageError(
                     f"{source}: outputs: {shown(kind)} is not allowed; expected one of "
                     f"{', '.join(KINDS)}"
+                )
+            if graph and kind not in GRAPH_KINDS:
+                raise UsageError(
+                    f"{source}: outputs: {shown(kind)} is not available for a graph written as "
+                    f"equations yet; expected one of {', '.join(GRAPH_KINDS)}"
                 )
             if kind == "py":
                 try:

@@ -30,6 +30,41 @@ KINDS = {
 }
 
 
+def _graph_figure(suffix: str):
+    def make(graph):
+        from .graphs.document import figure_of
+
+        return draw_as(figure_of(graph), suffix)
+
+    return make
+
+
+def _graph_document(lang: str):
+    def make(graph):
+        from .graphs.document import graph_document
+
+        return graph_document(graph, lang)
+
+    return make
+
+
+# What a graph written as equations gives so far: its derivation and its figure.
+GRAPH_KINDS = {
+    "tex": _graph_document("en"),
+    "tex-fr": _graph_document("fr"),
+    "svg": _graph_figure(".svg"),
+    "pdf": _graph_figure(".pdf"),
+    "dot": _graph_figure(".dot"),
+}
+
+
+def content_of(model, kind: str):
+    """The output of `kind` for `model`, a dense network or a graph written as equations."""
+    if hasattr(model, "equations"):
+        return GRAPH_KINDS[kind](model)
+    return KINDS[kind][1](model)
+
+
 def figure(model, suffix: str, extended: bool = False):
     """The figure in the format its file name asks for (.svg .pdf .dot .tex): the
     computational graph, or with `extended` the graph that computes H V."""

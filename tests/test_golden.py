@@ -39,10 +39,13 @@ def test_the_order_of_models_in_the_config_changes_no_output(tmp_path):
     assert done.returncode == 0, done.stderr
     built = {p.name: p.read_bytes() for p in sorted((tmp_path / "generated").iterdir())}
     assert built == {p.name: p.read_bytes() for p in sorted((ROOT / "generated").iterdir())}
-    assert done.stdout.splitlines()[0].startswith("wrote generated/mish_multilabel.")
+    last = config["models"][-1]["name"]
+    assert done.stdout.splitlines()[0].startswith(f"wrote generated/{last}.")
 
 
 def _toml(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     if isinstance(value, bool):

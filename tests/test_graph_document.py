@@ -116,3 +116,29 @@ def test_a_parameter_the_objective_ignores_is_a_warning(tmp_path):
         f"symderiv: warning: {path}: the objective f does not depend on the parameter v; "
         "its gradient is zero\n"
     )
+
+
+def test_a_project_builds_and_checks_a_graph(tmp_path):
+    table = _toml(CATALOGUE["ridge"])
+    (tmp_path / "symderiv.toml").write_text(
+        'output-dir = "out"\n[[models]]\nname = "ridge"\n' + table + 'outputs = ["tex", "svg"]\n'
+    )
+    assert run("build", cwd=tmp_path).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ridge.svg", "ridge.tex"]
+    done = run("check", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "check: ok"
+    (tmp_path / "out" / "ridge.tex").write_text("stale")
+    assert run("check", cwd=tmp_path).returncode == 1
+
+
+def test_a_project_cannot_ask_a_graph_for_code_yet(tmp_path):
+    (tmp_path / "symderiv.toml").write_text(
+        '[[models]]\nname = "ridge"\n' + _toml(CATALOGUE["ridge"]) + 'outputs = ["py"]\n'
+    )
+    done = run("build", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "symderiv: error: symderiv.toml: models[0]: outputs: 'py' is not available for a graph "
+        "written as equations yet; expected one of tex, tex-fr, svg, pdf, dot\n"
+    )
+    assert not (tmp_path / "generated").exists()

@@ -12,6 +12,7 @@ import re
 
 import sympy as sp
 
+from ..figure import SMALL
 from ..figure import Graph as Figure
 from ..figure import Node as Box
 from ..latex_document import Block
@@ -46,7 +47,10 @@ def _parts(name: str) -> tuple[str, str, bool]:
 
 
 def latex_name(name: str, shape) -> str:
-    """W1 → \\mathbf{W}_{1}, Wg → \\mathbf{W}_{g}, lam → \\lambda, loss → \\mathrm{loss}."""
+    """W1 → \\mathbf{W}_{1}, Wg → \\mathbf{W}_{g}, lam → \\lambda, loss → \\mathrm{loss},
+    xhat → \\hat{\\mathbf{x}}."""
+    if name.endswith("hat") and len(name) > 3:
+        return rf"\hat{{{latex_name(name[:-3], shape)}}}"
     base, index, word = _parts("lambda" if name == "lam" else name)
     if base in GREEK:
         text = rf"\boldsymbol{{\{base}}}" if not shape.is_scalar else rf"\{base}"
@@ -150,7 +154,10 @@ def figure_of(graph) -> Figure:
         counter[0] += 1
         me = f"op{eq + 1}_{counter[0]}"
         latex, text = _circle(node)
-        boxes[me] = Box(me, "operator", latex, text, len(re.sub("<[^>]*>", "", text)) > 4)
+        long = len(re.sub("<[^>]*>", "", text)) > 4  # set smaller, to fit the circle
+        if long:
+            text = f'<FONT POINT-SIZE="{SMALL}">{text}</FONT>'
+        boxes[me] = Box(me, "operator", latex, text, long)
         for child in node.args:
             tail = walk(child, eq, counter)
             if tail is not None:
@@ -196,6 +203,8 @@ def _circle(node: Node) -> tuple[str, str]:
 
 
 def _html(name: str, shape) -> str:
+    if name.endswith("hat") and len(name) > 3:
+        return _html(name[:-3], shape).replace("</", "\u0302</", 1)  # a combining circumflex
     base, index, word = _parts("lambda" if name == "lam" else name)
     base = GREEK.get(base, base)
     text = f"<I>{base}</I>" if shape.is_scalar and not word else f"<B>{base}</B>"
