@@ -197,8 +197,12 @@ def _circle(node: Node) -> tuple[str, str]:
     if node.op == "call":
         return FUNCTION_LABELS[node.name]
     latex, text = CIRCLES[node.op]
-    if numbers:  # 2 ×, / 2: the number in the circle
-        latex, text = f"{latex}{numbers[0]}", f"{text}{numbers[0]}"
+    if numbers:  # the number in the circle, on its side: 1 − (for 1 − p), / 2, 2 ×
+        first = node.args[0].op == "number"
+        number = numbers[0]
+        if first:
+            return f"{number}{latex}", f"{number}{text}"
+        return f"{latex}{number}", f"{text}{number}"
     return latex, text
 
 
