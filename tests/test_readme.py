@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, run
 
 README = (ROOT / "README.md").read_text()
 
@@ -48,3 +48,15 @@ def test_code_excerpts_are_current(marker, module):
     for line in excerpt.splitlines():
         if line.strip() != "...":
             assert line in source, line
+
+
+def test_the_graph_example_derives(tmp_path):
+    (spec,) = [c for c in re.findall(r"```toml\n(.*?)```", README, re.S) if "equations" in c]
+    (tmp_path / "ridge.toml").write_text(spec)
+    done = run("latex", "--spec", "ridge.toml", "-o", "ridge.tex", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "ridge.tex").read_text()
+    assert (
+        r"&= \mathbf{X}^\top \left(-\mathbf{y} + \mathbf{X} \mathbf{w}\right) + \lambda \mathbf{w}"
+        in text
+    )
