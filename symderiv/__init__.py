@@ -7,7 +7,7 @@ in LaTeX, generate NumPy code for it, and prove both right.
     ['adjoint', 'adjoint', 'local']
 """
 
-__all__ = ["Model", "derive", "document", "fragment", "module_source", "show"]
+__all__ = ["Model", "derive", "document", "fragment", "graph", "module_source", "show"]
 
 
 def __getattr__(name):
@@ -38,6 +38,16 @@ def fragment(model, lang="en", batch=False, hvp=False, memory=None):
     from .latex_document import fragment as make
 
     return make(model, lang, batch, hvp, memory)
+
+
+def graph(data=None, **fields):
+    """A model written as equations, from a dict as its TOML table holds it or from keywords:
+    graph(parameters={"w": "d"}, constants={"X": "n d", "y": "n"},
+    equations=["f = norm(X @ w - y)**2 / 2"]). Pass it to show(); symderiv latex --spec and
+    symderiv graph --spec take the same table from a file."""
+    from .graphs.spec import graph_from_mapping
+
+    return graph_from_mapping({**(data or {}), **fields}, "graph()")
 
 
 def show(model=None, lang="en", form="example", hvp=False, memory=None, **fields):

@@ -91,8 +91,8 @@ def model_from(args, graphs: bool = False):
             if not graphs:
                 raise UsageError(
                     f"{args.spec}: a graph written as equations gives its derivation (symderiv "
-                    f"latex) and its figure (symderiv graph); symderiv {args.command} does not "
-                    "take one yet"
+                    f"latex, symderiv html) and its figure (symderiv graph); symderiv "
+                    f"{args.command} does not take one yet"
                 )
             from .graphs.spec import graph_from_mapping
 
@@ -277,7 +277,7 @@ def cmd_html(args) -> int:
     from .html_page import page
 
     _check_lang(args.lang)
-    _emit(page(model_from(args), args.lang), args.output)
+    _emit(page(model_from(args, graphs=True), args.lang), args.output)
     return 0
 
 

@@ -25,28 +25,54 @@ from .tape import build_tape
 
 
 def page(model, lang: str = "en") -> str:
-    """The page for `model` in `lang`: the derivation, its figure and, for a model with
-    concrete activation and loss, the generated NumPy module."""
+    """The page for `model` in `lang` (a dense network or a graph written as equations): the
+    derivation, its figure and, for a dense network with concrete activation and loss, the
+    generated NumPy module."""
+    if hasattr(model, "equations"):
+        from .graphs.document import figure_of, graph_caption, graph_equations, graph_words
+
+        words = graph_words(model, lang)
+        return _page(
+            lang,
+            words,
+            words["graph_intro"],
+            graph_equations(model, lang),
+            figure_of(model),
+            graph_caption(words),
+            None,
+            words["code_graph"],
+        )
     words = PROSE[lang]
-    derivation = derive(model)
-    eq = equations(derivation, lang)
     try:
         code = module_source(model)
     except UsageError:  # the generic φ or l: there is no code to show
         code = None
+    return _page(
+        lang,
+        words,
+        intro_text(model, words),
+        equations(derive(model), lang),
+        graph_of(build_tape(model)),
+        graph_text(model, words),
+        code,
+        words["code_generic"],
+    )
+
+
+def _page(lang, words, intro, eq, drawing, caption, code, no_code) -> str:
     return render(
         "page.html.j2",
         lang=lang,
         words=words,
         title=prose(words["title"]),
-        intro=prose(intro_text(model, words)),
+        intro=prose(intro),
         forward_text=prose(words["forward_text"]),
         forward=table(eq["forward"]),
         definitions=prose(f"{words['where']}{_COLON[lang]} {'; '.join(eq['definitions'])}.")
         if eq["definitions"]
         else None,
-        figure=Markup(_inline(svg(graph_of(build_tape(model))))),
-        caption=prose(graph_text(model, words)),
+        figure=Markup(_inline(svg(drawing))),
+        caption=prose(caption),
         backward_text=prose(words["backward_text"]),
         backward=[(prose(b.intro), table(b.rows)) for b in eq["backward"]],
         notes=[(prose(n["text"]), table(n["rows"])) for n in eq["notes"]],
@@ -54,6 +80,7 @@ def page(model, lang: str = "en") -> str:
         summary=table(eq["summary"]),
         training=prose(words["training"]),
         code=code,
+        no_code=no_code,
     )
 
 

@@ -80,6 +80,8 @@ def show(
         model = Model.from_mapping(fields, "show()")
     elif fields:
         raise UsageError(f"show(): give a Model or its fields, not both ({', '.join(fields)})")
+    if hasattr(model, "equations"):  # a graph written as equations
+        return _show_graph(model, lang, form, hvp, memory)
     if lang not in LANGUAGES:
         raise UsageError(f"lang {shown(lang)} is not allowed; expected one of en, fr")
     if form not in FORMS:
@@ -96,13 +98,33 @@ def show(
     )
 
 
+def _show_graph(graph, lang, form, hvp, memory) -> Shown:
+    from .figure import svg
+    from .graphs.document import figure_of, graph_equations, graph_words
+
+    asked = [o for o, given in (("form='batch'", form != "example"), ("hvp", hvp),
+                                ("memory", memory)) if given]  # fmt: skip
+    if asked:
+        raise UsageError(
+            f"show(): for a graph written as equations the derivation is for one example; "
+            f"{', '.join(asked)} does not apply to graphs yet"
+        )
+    words = graph_words(graph, lang)
+    text = _markdown(graph_equations(graph, lang), words, words["graph_intro"], lang)
+    return Shown(Markdown(text), Figure(svg(figure_of(graph))), None)
+
+
 def markdown(derivation, lang: str = "en", hvp: bool = False, memory=None) -> str:
     """The derivation as Markdown: the document's headings and prose, and its equations as
     display mathematics."""
-    words = PROSE[lang]
     model = derivation.tape.model
     eq = equations(derivation, lang, hvp, memory)
-    out = [f"### {prose(words['title'])}", prose(intro_text(model, words, derivation.tape.batch))]
+    intro = intro_text(model, PROSE[lang], derivation.tape.batch)
+    return _markdown(eq, PROSE[lang], intro, lang)
+
+
+def _markdown(eq, words, intro, lang) -> str:
+    out = [f"### {prose(words['title'])}", prose(intro)]
     out += [f"#### {words['forward']}", prose(words["forward_text"]), _aligned(eq["forward"])]
     if eq["definitions"]:
         out.append(prose(f"{words['where']}{_COLON[lang]} {'; '.join(eq['definitions'])}."))

@@ -48,8 +48,10 @@ def _graph_document(lang: str):
     return make
 
 
-# What a graph written as equations gives so far: its derivation and its figure.
+# What a graph written as equations gives so far: its derivation (LaTeX, a page), its figure.
 GRAPH_KINDS = {
+    "html": lambda graph: page(graph, "en"),
+    "html-fr": lambda graph: page(graph, "fr"),
     "tex": _graph_document("en"),
     "tex-fr": _graph_document("fr"),
     "svg": _graph_figure(".svg"),

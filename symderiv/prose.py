@@ -46,6 +46,10 @@ PROSE = {
             "its variable."
         ),
         "graph_left_right": "Data flows from left to right.",
+        "code_graph": (
+            "symderiv does not generate the NumPy module of a graph written as equations yet; "
+            "the dense networks have theirs."
+        ),
         "code": "Generated code",
         "code_text": (
             "The NumPy module symderiv generates for this network: forward, backward, "
@@ -192,6 +196,10 @@ PROSE = {
             "Chaque gradient a la forme de sa variable."
         ),
         "graph_left_right": "Les données vont de gauche à droite.",
+        "code_graph": (
+            "symderiv ne génère pas encore le module NumPy d'un graphe écrit en équations ; "
+            "les réseaux denses ont le leur."
+        ),
         "code": "Code généré",
         "code_text": (
             "Le module NumPy que symderiv génère pour ce réseau : forward, backward, "

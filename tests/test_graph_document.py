@@ -93,7 +93,6 @@ def test_the_figure(spec, tmp_path):
     "command, message",
     [
         (["codegen"], "symderiv codegen does not take one yet"),
-        (["html"], "symderiv html does not take one yet"),
         (["latex", "--hvp"], "--hvp does not apply to graphs yet"),
         (["latex", "--form", "batch"], "--form batch does not apply to graphs yet"),
         (["graph", "--hvp"], "--hvp does not apply to a graph written as equations yet"),
@@ -139,6 +138,34 @@ def test_a_project_cannot_ask_a_graph_for_code_yet(tmp_path):
     assert done.returncode == 2
     assert done.stderr == (
         "symderiv: error: symderiv.toml: models[0]: outputs: 'py' is not available for a graph "
-        "written as equations yet; expected one of tex, tex-fr, svg, pdf, dot\n"
+        "written as equations yet; expected one of html, html-fr, tex, tex-fr, svg, pdf, dot\n"
     )
     assert not (tmp_path / "generated").exists()
+
+
+def test_the_page_of_a_graph_renders(spec, tmp_path):
+    from browser import page_report
+
+    page = tmp_path / "residual.html"
+    assert run("html", "--spec", spec("residual"), "-o", page).returncode == 0
+    text = page.read_text()
+    assert "<script" not in text and "does not generate the NumPy module" in text
+    report = page_report(page)
+    assert report["errors"] == [] and report["fetched"] == []
+    assert len(report["math"]) >= 20 and all(w > 0 and h > 0 for w, h in report["math"])
+
+
+def test_a_graph_in_a_notebook():
+    import symderiv
+
+    model = symderiv.graph(CATALOGUE["ridge"])
+    assert model._repr_svg_().startswith("<?xml")
+    shown = symderiv.show(model)
+    text = shown.equations._repr_markdown_()
+    assert r"&= \mathbf{X}^\top \left(-\mathbf{y} + \mathbf{X} \mathbf{w}\right)" in text
+    assert shown.code is None and [type(p).__name__ for p in shown.parts()] == [
+        "Markdown",
+        "Figure",
+    ]
+    with pytest.raises(Exception, match="hvp does not apply to graphs yet"):
+        symderiv.show(model, hvp=True)

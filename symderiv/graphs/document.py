@@ -94,7 +94,7 @@ def graph_equations(graph, lang: str = "en") -> dict:
             rf"{partial(names[symbols[r]], mine)}\right)"
             for r, _ in line.terms
         )
-        total = line.total.xreplace(known)
+        total = _unit_factors_dropped(line.total.xreplace(known))
         if total.is_number:
             known[adjoint_symbol(line.name, shapes[line.name])] = total
         closed = p(total)
@@ -114,6 +114,16 @@ def graph_equations(graph, lang: str = "en") -> dict:
         hvp=None,
         memory=None,
     )
+
+
+def _unit_factors_dropped(expr):
+    """1 · (…) → (…): what putting ∂J/∂L = 1 in leaves in a matrix product."""
+
+    def drop(product):
+        rest = [f for f in product.args if f != 1]
+        return rest[0] if len(rest) == 1 else sp.MatMul(*rest)
+
+    return expr.replace(lambda e: isinstance(e, sp.MatMul) and 1 in e.args, drop)
 
 
 def _space(shape, names) -> str:
@@ -217,20 +227,29 @@ def _html(name: str, shape) -> str:
     return text + (f'<SUB><FONT POINT-SIZE="9">{index}</FONT></SUB>' if index else "")
 
 
+def graph_words(graph, lang: str) -> dict:
+    """The document's words for a graph: the summary names its own objective (f, or J)."""
+    words = PROSE[lang]
+    goal = latex_name(graph.objective, SCALAR)
+    return {**words, "summary_text": words["summary_text"].replace("$J$", f"${goal}$")}
+
+
+def graph_caption(words) -> str:
+    return f"{words['graph_shapes']} {words['graph_left_right']}"
+
+
 def graph_document(graph, lang: str = "en") -> str:
     """The whole document for a graph model."""
     from ..figure import tikz_layout
 
-    words = PROSE[lang]
-    goal = latex_name(graph.objective, SCALAR)
-    words = {**words, "summary_text": words["summary_text"].replace("$J$", f"${goal}$")}
+    words = graph_words(graph, lang)
     placed, paths = tikz_layout(figure_of(graph))
     return render(
         "derivation.tex.j2",
         eq=graph_equations(graph, lang),
         intro=words["graph_intro"],
         words=words,
-        graph_text=f"{words['graph_shapes']} {words['graph_left_right']}",
+        graph_text=graph_caption(words),
         lang=lang,
         placed=placed,
         paths=paths,

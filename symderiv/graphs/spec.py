@@ -42,6 +42,16 @@ class GraphModel:
     reduction: str = "mean"
     warnings: tuple = ()  # what the model asks that may be a mistake, said but not refused
 
+    def _repr_svg_(self) -> str | None:
+        """In a notebook: the computational graph (none where Graphviz is missing)."""
+        from ..figure import svg
+        from .document import figure_of
+
+        try:
+            return svg(figure_of(self))
+        except UsageError:
+            return None
+
 
 def graph_from_mapping(data: dict, source: str) -> GraphModel:
     """The GraphModel `data` describes; every refusal starts with `source` and names the key."""
