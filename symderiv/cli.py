@@ -16,16 +16,40 @@ class Terminated(BaseException):
     """SIGTERM, raised where the command is, as KeyboardInterrupt is for SIGINT."""
 
 
+# The signals that arrived, by their status. A handler's exception raised while Python runs a
+# weakref callback or __del__ (an import lock's, say) is printed and ignored there, and the
+# command would go on as if nothing came: the record still ends it with its status.
+_arrived: list[int] = []
+
+
 def _terminate(signum, frame):
+    _arrived.append(143)
     raise Terminated
 
 
+def _interrupt(signum, frame):
+    _arrived.append(130)
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    _arrived.clear()
+    previous = signal.signal(signal.SIGTERM, _terminate), signal.signal(signal.SIGINT, _interrupt)
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda info: _quiet(info, hook)
     try:
         return _run(argv)
-    finally:  # main may be called in process (tests, a notebook): leave SIGTERM as it was
-        signal.signal(signal.SIGTERM, previous)
+    finally:  # main may be called in process (tests, a notebook): leave the handlers as they were
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+        sys.unraisablehook = hook
+
+
+def _quiet(info, hook) -> None:
+    """No traceback for a signal's exception that Python could not raise (the record of it
+    ends the command); anything else as before."""
+    if not isinstance(info.exc_value, (Terminated, KeyboardInterrupt)):
+        hook(info)
 
 
 def _run(argv) -> int:
@@ -35,10 +59,13 @@ def _run(argv) -> int:
         try:
             from .commands import run
 
-            return run(argv)
+            status = run(argv)
         except UsageError as e:
             _say(f"symderiv: error: {e}")
             return 2
+        if _arrived:  # the signal's exception was swallowed on its way: end as it would have
+            raise Terminated if _arrived[0] == 143 else KeyboardInterrupt
+        return status
     except KeyboardInterrupt:
         _say("symderiv: interrupted")
         return 130

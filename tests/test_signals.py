@@ -134,3 +134,27 @@ def test_concurrent_builds_take_turns(tmp_path, complete):
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
     assert_whole(tmp_path, complete, old=None)
+
+
+def test_a_signal_swallowed_by_a_callback_still_ends_the_command(monkeypatch, capsys):
+    """SIGTERM arriving while Python runs a weakref callback (an import lock's, during start-up)
+    raises where Python ignores exceptions; the command still ends with 143 and one line."""
+    import os
+    import signal
+    import weakref
+
+    from symderiv import cli, commands
+
+    class Thing:
+        pass
+
+    def run(argv):
+        thing = Thing()
+        ref = weakref.ref(thing, lambda _: os.kill(os.getpid(), signal.SIGTERM))
+        del thing  # the callback runs here, and the handler's exception is ignored in it
+        assert ref() is None
+        return 0
+
+    monkeypatch.setattr(commands, "run", run)
+    assert cli.main([]) == 143
+    assert capsys.readouterr().err == "symderiv: terminated\n"
