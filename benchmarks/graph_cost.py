@@ -1,0 +1,101 @@
+"""How a graph written as equations grows: chains of residual blocks of 10, 40 and 160
+equations, and the catalogue's examples as whole processes.
+
+Run from the repository root:  python benchmarks/graph_cost.py
+
+For each chain it times, in this process, the median of REPEATS runs of: reading and checking
+the equations, the backward sweep, the document's equations (LaTeX), and the figure's dot
+source; and prints each one's time per equation, whose ratio to the 10-equation chain says
+whether generation stays linear. Then the whole process `symderiv latex --spec` for every
+catalogue example (start-up included). Nothing here is a test: the numbers depend on the
+machine.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+from symderiv.figure import dot_source
+from symderiv.graphs.document import figure_of, graph_equations
+from symderiv.graphs.rules import backward
+from symderiv.graphs.spec import graph_from_mapping
+
+SIZES = (10, 40, 160)  # equations
+REPEATS = 3
+
+
+def chain(equations: int) -> dict:
+    """Residual blocks a_k = relu(W_k @ a_{k-1}) + a_{k-1}, two equations each, then a loss."""
+    blocks = (equations - 1) // 2
+    lines, parameters = [], {}
+    previous = "x"
+    for k in range(1, blocks + 1):
+        parameters[f"W{k}"] = "d d"
+        lines += [f"h{k} = relu(W{k} @ {previous})", f"a{k} = h{k} + {previous}"]
+        previous = f"a{k}"
+    lines.append(f"L = squared({previous}, y)")
+    return {"inputs": {"x": "d", "y": "d"}, "parameters": parameters, "equations": lines}
+
+
+def median_seconds(work) -> float:
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def stages(data: dict) -> dict:
+    graph = graph_from_mapping(data, "chain")
+    return {
+        "parse": median_seconds(lambda: graph_from_mapping(data, "chain")),
+        "backward": median_seconds(lambda: backward(graph)),
+        "latex": median_seconds(lambda: graph_equations(graph)),
+        "dot": median_seconds(lambda: dot_source(figure_of(graph))),
+    }
+
+
+def main() -> None:
+    print("chain of residual blocks: seconds (per equation, ratio to the first)")
+    first = None
+    for n in SIZES:
+        found = stages(chain(n))
+        per = {k: v / n for k, v in found.items()}
+        first = first or per
+        cells = "  ".join(f"{k} {v:.3f} s ({per[k] / first[k]:.2f}×)" for k, v in found.items())
+        print(f"  {n:4d} equations: {cells}")
+    print("catalogue, whole process `symderiv latex --spec` (median of 3):")
+    config = tomllib.loads(Path("pyproject.toml").read_text())["tool"]["symderiv"]
+    with tempfile.TemporaryDirectory() as folder:
+        for table in config["models"]:
+            if "equations" not in table:
+                continue
+            spec = Path(folder) / f"{table['name']}.toml"
+            spec.write_text(_toml({k: v for k, v in table.items() if k != "outputs"}))
+            command = [sys.executable, "-m", "symderiv", "latex", "--spec", str(spec)]
+            seconds = median_seconds(
+                lambda: subprocess.run(command, capture_output=True, check=True)
+            )
+            print(f"  {table['name']:18s} {seconds:.2f} s")
+
+
+def _toml(data: dict) -> str:
+    def value(v):
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f'{k} = "{x}"' for k, x in v.items()) + " }"
+        if isinstance(v, list):
+            return "[" + ", ".join(f'"{x}"' for x in v) + "]"
+        return f'"{v}"'
+
+    return "".join(f"{k} = {value(v)}\n" for k, v in data.items())
+
+
+if __name__ == "__main__":
+    main()
