@@ -169,3 +169,24 @@ def test_a_graph_in_a_notebook():
     ]
     with pytest.raises(Exception, match="hvp does not apply to graphs yet"):
         symderiv.show(model, hvp=True)
+
+
+def test_a_declared_function_is_written_by_its_name(tmp_path):
+    path = tmp_path / "mish.toml"
+    path.write_text(
+        'functions = { mish = "t*tanh(softplus(t))" }\n'
+        + _toml({k: v for k, v in CATALOGUE["gated"].items()}).replace(
+            "sigmoid(Wg @ x) * tanh(Wh @ x)", "mish(Wg @ x) * tanh(Wh @ x)"
+        )
+    )
+    tex = tmp_path / "mish.tex"
+    done = run("latex", "--spec", path, "-o", tex)
+    assert done.returncode == 0, done.stderr
+    text = tex.read_text()
+    assert r"\operatorname{mish}\left(\mathbf{W}_{\mathrm{g}} \mathbf{x}\right)" in text
+    assert (
+        r"$\operatorname{mish}(t) = t \tanh{\left(\operatorname{softplus}\left(t\right) \right)}$"
+        in text
+    )
+    assert r"\operatorname{mish}'\left(" in text
+    compile_tex(tex)

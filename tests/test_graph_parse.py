@@ -169,6 +169,16 @@ REFUSED = [
     ({**RESIDUAL, "equations": "J = 1"}, "equations must be a non-empty list of strings"),
     (_with(["z = W1 @ x +"]), "not an expression: invalid syntax at column"),
     (_with(["z = 1e9 * x"]), "the number 1000000000.0 is not allowed; at most 1e6"),
+    ({**RESIDUAL, "functions": {"f": "t/(t-1)"}}, "functions.f: the formula is not a finite"),
+    (
+        {**RESIDUAL, "functions": {"relu": "t"}},
+        "functions: 'relu' is not allowed; expected a name",
+    ),
+    ({**RESIDUAL, "functions": {"x": "t"}}, "'x' is declared twice (inputs and functions)"),
+    (
+        {**RESIDUAL, "functions": {"g": "t*t"}, "equations": ["J = sum(g(x, x))"]},
+        "g(…) takes 1 argument",
+    ),
 ]
 
 

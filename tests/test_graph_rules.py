@@ -32,6 +32,12 @@ MORE = {  # operations the catalogue does not use, each in a small graph of its 
         "parameters": {"S": "k k", "w": "k"},
         "equations": ["f = det(S) + w.T @ S.T @ C @ w - trace(S @ S) / 3"],
     },
+    "a function declared as a formula in t": {
+        "functions": {"mish": "t*tanh(softplus(t))"},
+        "inputs": {"x": "d", "y": "q"},
+        "parameters": {"W1": "h d", "W2": "q h"},
+        "equations": ["h = mish(W1 @ x)", "L = squared(W2 @ h, y)"],
+    },
     "sigmoid cross-entropy and a scalar parameter": {
         "inputs": {"x": "d", "y": "q"},
         "parameters": {"W": "q d", "a": ""},

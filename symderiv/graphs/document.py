@@ -66,8 +66,52 @@ def latex_name(name: str, shape) -> str:
 
 
 class GraphLatexPrinter(SectionLatexPrinter):
+    """The section's printer, with a graph's declared functions written by their names:
+    mish(z) and mish′(z), not their formulas, which the document states once."""
+
+    def __init__(self, names, functions=None):
+        super().__init__((), names)
+        self._functions = functions or {}
+
     def _print_Single(self, expr):
         return self._print(expr.args[0])
+
+    def _factor(self, arg):
+        if getattr(arg, "fn", None) in self._functions:  # mish′(z): no parentheses needed
+            return self._print(arg)
+        return super()._factor(arg)
+
+    def _print_Elementwise(self, expr):
+        name = self._functions.get(expr.fn)
+        if name is None:
+            return super()._print_Elementwise(expr)
+        return rf"{name}\left({self._print(expr.arg)}\right)"
+
+
+def _functions(graph) -> dict:
+    """{Lambda: how it is written} for each declared function and its derivative."""
+    from .rules import _derivative
+
+    written = {}
+    for name, fn in (graph.declared.functions or {}).items():
+        text = rf"\operatorname{{{name}}}"
+        written[fn.fn] = text
+        written[_derivative(name, fn.fn)] = f"{text}'"
+    return written
+
+
+def _definitions(graph) -> tuple:
+    """mish(t) = …, mish′(t) = … for each declared function, as the document states φ."""
+    from .rules import _derivative
+
+    p = SectionLatexPrinter(()).doprint
+    out = []
+    for name, fn in (graph.declared.functions or {}).items():
+        text = rf"\operatorname{{{name}}}"
+        slope = _derivative(name, fn.fn)
+        out.append(rf"${text}(t) = {p(fn.formula)}$")
+        out.append(rf"${text}'(t) = {p(slope.expr)}$")
+    return tuple(out)
 
 
 def graph_equations(graph, lang: str = "en") -> dict:
@@ -78,7 +122,7 @@ def graph_equations(graph, lang: str = "en") -> dict:
     names = {symbols[n]: latex_name(n, s) for n, s in shapes.items()}
     goal = names[symbols[graph.objective]]  # J, or f for ridge regression
     names |= {adjoint_symbol(n, s): partial(goal, names[symbols[n]]) for n, s in shapes.items()}
-    p = GraphLatexPrinter((), names).doprint
+    p = GraphLatexPrinter(names, _functions(graph)).doprint
     # ∂J/∂J = 1, and an adjoint that is a number (∂J/∂L = 1 for J = L + s) is put in as one
     known = {adjoint_symbol(graph.objective, shapes[graph.objective]): sp.Integer(1)}
     forward = [
@@ -107,7 +151,7 @@ def graph_equations(graph, lang: str = "en") -> dict:
             summary.append(rf"{partial(goal, mine)} &= {closed} {where}")
     return dict(
         forward=tuple(forward),
-        definitions=(),
+        definitions=_definitions(graph),
         backward=tuple(Block(b["intro"], b["rows"]) for b in blocks),
         summary=tuple(summary),
         notes=(),
@@ -204,6 +248,8 @@ def _circle(node: Node) -> tuple[str, str]:
     numbers = [a.name for a in node.args if a.op == "number"]
     if node.op == "pow":
         return rf"(\cdot)^{{{node.name}}}", f"(·)<SUP>{node.name}</SUP>"
+    if node.op == "call" and node.formula is not None:  # a function the graph declares
+        return latex_name(node.name, SCALAR), node.name
     if node.op == "call":
         return FUNCTION_LABELS[node.name]
     latex, text = CIRCLES[node.op]

@@ -54,6 +54,7 @@ class Node:
     shape: Shape
     name: str = ""
     column: int = 0
+    formula: object = None  # for a function the graph declares: its formula, a Lambda in t
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class Declared:
     parameters: dict
     constants: dict
     hyperparameters: tuple
+    functions: dict = None  # {name: Activation}: formulas in t the equations apply entrywise
 
     def shapes(self) -> dict:
         scalars = {name: SCALAR for name in self.hyperparameters}
@@ -98,7 +100,7 @@ def parse_equations(texts, declared: Declared, source: str) -> tuple:
             raise UsageError(f"{where}: {target!r} is declared; an equation defines a new name")
         if target in known:
             raise UsageError(f"{where}: {target!r} is defined twice")
-        expr = _Reader(body, offset, known, later, k, where).read()
+        expr = _Reader(body, offset, known, later, k, where, declared.functions or {}).read()
         known[target] = expr.shape
         equations.append(Equation(target, expr, k))
     return tuple(equations)
@@ -129,9 +131,9 @@ def _split(text: str, where: str) -> tuple[str, str, int]:
 class _Reader:
     """Walks one right side, node by node, into Nodes with shapes."""
 
-    def __init__(self, body, offset, known, later, index, where):
+    def __init__(self, body, offset, known, later, index, where, functions):
         self.body, self.offset, self.known, self.later = body, offset, known, later
-        self.index, self.where = index, where
+        self.index, self.where, self.functions = index, where, functions
 
     def read(self) -> Node:
         source = self.body.strip()
@@ -235,6 +237,12 @@ class _Reader:
 
     def call(self, node, column) -> Node:
         name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name in self.functions:  # a formula in t the graph declares, applied entrywise
+            if len(node.args) != 1 or node.keywords:
+                self.fail(node, f"{name}(…) takes 1 argument")
+            (arg,) = (self.node(a) for a in node.args)
+            formula = self.functions[name].fn
+            return Node("call", (arg,), arg.shape, name, column, formula)
         if name not in FUNCTIONS:
             called = name if name else _what(node.func)
             self.fail(node, f"{called!r} is not a function symderiv can differentiate; "

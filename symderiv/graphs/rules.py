@@ -44,8 +44,8 @@ def scalar_function(name: str) -> sp.Lambda:
     return sp.Lambda(t, formula) if formula is not None else activation(name).fn
 
 
-def _derivative(name: str) -> sp.Lambda:
-    f = scalar_function(name)
+def _derivative(name: str, formula=None) -> sp.Lambda:
+    f = formula or scalar_function(name)
     return sp.Lambda(t, sp.diff(f.expr, t).replace(sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0)))
 
 
@@ -112,11 +112,13 @@ def value(node: Node, symbols: dict):
     if op == "pow":
         k = int(node.name)
         return _apply(sp.Lambda(t, t**k), args[0])
-    return _call(node.name, args)
+    return _call(node.name, args, node.formula)
 
 
-def _call(name: str, args):
+def _call(name: str, args, formula=None):
     (a, *rest) = args
+    if formula is not None:  # a function the graph declares
+        return _apply(formula, a)
     if name in ENTRYWISE:
         return _apply(scalar_function(name), a)
     if name == "sum":
@@ -185,17 +187,17 @@ def _local(node: Node, g, args) -> tuple:
     if op == "pow":
         k = int(node.name)
         return (_times(g, _apply(sp.Lambda(t, k * t ** (k - 1)), args[0])),)
-    return _call_vjp(node.name, g, args)
+    return _call_vjp(node.name, g, args, node.formula)
 
 
 def _scaled(c, m):
     return c * m if not isinstance(m, sp.MatrixExpr) else sp.MatMul(c, m)
 
 
-def _call_vjp(name: str, g, args) -> tuple:
+def _call_vjp(name: str, g, args, formula=None) -> tuple:
     (a, *rest) = args
-    if name in ENTRYWISE:
-        return (_times(g, _apply(_derivative(name), a)),)
+    if formula is not None or name in ENTRYWISE:
+        return (_times(g, _apply(_derivative(name, formula), a)),)
     if name == "sum":
         return (g * sp.OneMatrix(*a.shape),)
     if name == "norm":

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..activations import activation
 from ..errors import UsageError, shown
 from .parse import _NAME, FUNCTIONS, Declared, Node, parse_equations
 from .shapes import declared
 
 KEYS = (
-    "name", "inputs", "parameters", "constants", "hyperparameters", "equations", "objective",
-    "reduction",
+    "name", "inputs", "parameters", "constants", "hyperparameters", "functions", "equations",
+    "objective", "reduction",
 )  # fmt: skip
 REDUCTIONS = ("mean", "sum")
 
@@ -82,9 +83,22 @@ def graph_from_mapping(data: dict, source: str) -> GraphModel:
         _new_name(key, "hyperparameters", seen, source)
     if "lam" not in seen:  # λ, the weight decay every module takes (loss_and_grad(…, lam))
         hyper = [*hyper, "lam"]
+    functions = data.get("functions", {})
+    if not isinstance(functions, dict):
+        raise UsageError(f'{source}: functions must be a table such as {{ mish = "t*tanh(…)" }}')
+    for key in functions:
+        _new_name(key, "functions", seen, source)
+    formulas = {}
+    for key, text in functions.items():
+        try:
+            formulas[key] = activation(text)
+        except UsageError as e:
+            raise UsageError(f"{source}: functions.{key}: {e}") from None
     if not tables["parameters"]:
         raise UsageError(f"{source}: parameters: a graph needs at least one parameter")
-    what = Declared(tables["inputs"], tables["parameters"], tables["constants"], tuple(hyper))
+    what = Declared(
+        tables["inputs"], tables["parameters"], tables["constants"], tuple(hyper), formulas
+    )
     equations = parse_equations(data.get("equations"), what, f"{source}")
     defined = {e.target: e for e in equations}
     objective = data.get("objective", equations[-1].target)
