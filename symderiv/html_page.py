@@ -18,7 +18,7 @@ from .derivation import derive
 from .errors import UsageError
 from .figure import graph_of, svg
 from .latex_document import equations, graph_text, intro_text
-from .printing.prose_text import pieces
+from .printing.prose_text import COLON, pieces
 from .prose import PROSE
 from .render import render
 from .tape import build_tape
@@ -68,7 +68,7 @@ def _page(lang, words, intro, eq, drawing, caption, code, no_code) -> str:
         intro=prose(intro),
         forward_text=prose(words["forward_text"]),
         forward=table(eq["forward"]),
-        definitions=prose(f"{words['where']}{_COLON[lang]} {'; '.join(eq['definitions'])}.")
+        definitions=prose(f"{words['where']}{COLON[lang]} {'; '.join(eq['definitions'])}.")
         if eq["definitions"]
         else None,
         figure=Markup(_inline(svg(drawing))),
@@ -93,10 +93,6 @@ def table(rows) -> Markup:
 
 def mathml(tex: str, display: bool = False) -> Markup:
     return Markup(convert(tex, display="block" if display else "inline"))
-
-
-# babel's French puts a space before a colon in the LaTeX; the page writes it
-_COLON = {"en": ":", "fr": "\u00a0:"}
 
 
 def prose(text: str) -> Markup:

@@ -18,7 +18,7 @@ from .errors import UsageError, shown
 from .latex_document import equations, intro_text
 from .latex_memory import memory_option
 from .model import Model
-from .printing.prose_text import pieces
+from .printing.prose_text import COLON, pieces
 from .prose import LANGUAGES, PROSE
 
 FORMS = ("example", "batch")
@@ -127,7 +127,7 @@ def _markdown(eq, words, intro, lang) -> str:
     out = [f"### {prose(words['title'])}", prose(intro)]
     out += [f"#### {words['forward']}", prose(words["forward_text"]), _aligned(eq["forward"])]
     if eq["definitions"]:
-        out.append(prose(f"{words['where']}{_COLON[lang]} {'; '.join(eq['definitions'])}."))
+        out.append(prose(f"{words['where']}{COLON[lang]} {'; '.join(eq['definitions'])}."))
     out += [f"#### {words['backward']}", prose(words["backward_text"])]
     for block in eq["backward"]:
         out += [prose(block.intro), _aligned(block.rows)]
@@ -141,7 +141,7 @@ def _markdown(eq, words, intro, lang) -> str:
         out += [f"#### {words['hvp']}", prose(second["intro"]), _aligned(second["forward"])]
         out += [prose(words["hvp_backward"]), _aligned(second["backward"])]
         if second["definitions"]:
-            where = f"{words['where']}{_COLON[lang]} {'; '.join(second['definitions'])}."
+            where = f"{words['where']}{COLON[lang]} {'; '.join(second['definitions'])}."
             out.append(prose(where))
         out.append(prose(second["cost"]))
     if eq["memory"]:
@@ -160,14 +160,10 @@ def _memory(memory: dict, words: dict, lang: str) -> list[str]:
     rows.append("|" + "|".join(" --- " for _ in header) + "|")
     rows += ["| " + " | ".join(prose(cell) for cell in row) + " |" for row in memory["rows"]]
     peaks = [prose(text.replace("{bytes}", size)) for text, size in memory["peaks"]]
-    return [f"#### {words['memory']}", prose(lead + _COLON[lang]), "\n".join(rows)] + [
+    return [f"#### {words['memory']}", prose(lead + COLON[lang]), "\n".join(rows)] + [
         prose(memory["total"] + "."),
         *peaks,
     ]
-
-
-# babel's French puts a space before a colon in the LaTeX; Markdown needs it written
-_COLON = {"en": ":", "fr": "\u00a0:"}
 
 
 def _aligned(rows, gap: str = "") -> str:

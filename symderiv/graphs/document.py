@@ -90,27 +90,27 @@ class GraphLatexPrinter(SectionLatexPrinter):
 
 def _functions(graph) -> dict:
     """{Lambda: how it is written} for each declared function and its derivative."""
-    from .rules import _derivative
+    from .rules import slope
 
     written = {}
     for name, fn in (graph.declared.functions or {}).items():
         text = rf"\operatorname{{{name}}}"
         written[fn.fn] = text
-        written[_derivative(name, fn.fn)] = f"{text}'"
+        written[slope(name, fn.fn)] = f"{text}'"
     return written
 
 
 def _definitions(graph) -> tuple:
     """mish(t) = …, mish′(t) = … for each declared function, as the document states φ."""
-    from .rules import _derivative
+    from .rules import slope
 
     p = SectionLatexPrinter(()).doprint
     out = []
     for name, fn in (graph.declared.functions or {}).items():
         text = rf"\operatorname{{{name}}}"
-        slope = _derivative(name, fn.fn)
+        derived = slope(name, fn.fn)
         out.append(rf"${text}(t) = {p(fn.formula)}$")
-        out.append(rf"${text}'(t) = {p(slope.expr)}$")
+        out.append(rf"${text}'(t) = {p(derived.expr)}$")
     return tuple(out)
 
 

@@ -19,6 +19,7 @@ from ..calculus import loss_gradient
 from ..exprs import Dot, Elementwise, FrobeniusSq, LogSumExp, Softmax, Total, _ScalarOf
 from ..losses import LOSSES
 from ..scalar import t
+from ..tangent import derivative
 from .parse import ENTRYWISE, Node
 
 
@@ -44,9 +45,10 @@ def scalar_function(name: str) -> sp.Lambda:
     return sp.Lambda(t, formula) if formula is not None else activation(name).fn
 
 
-def _derivative(name: str, formula=None) -> sp.Lambda:
-    f = formula or scalar_function(name)
-    return sp.Lambda(t, sp.diff(f.expr, t).replace(sp.Heaviside, lambda a, *_: sp.Heaviside(a, 0)))
+def slope(name: str, formula=None) -> sp.Lambda:
+    """f′ of the entrywise function `name` (or of a declared `formula`), by tangent.py's
+    `derivative`, with its conventions at kinks."""
+    return derivative(formula or scalar_function(name))
 
 
 def symbols_of(shapes: dict) -> dict:
@@ -197,7 +199,7 @@ def _scaled(c, m):
 def _call_vjp(name: str, g, args, formula=None) -> tuple:
     (a, *rest) = args
     if formula is not None or name in ENTRYWISE:
-        return (_times(g, _apply(_derivative(name, formula), a)),)
+        return (_times(g, _apply(slope(name, formula), a)),)
     if name == "sum":
         return (g * sp.OneMatrix(*a.shape),)
     if name == "norm":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+# babel's French puts a space before a colon in the LaTeX; a page or Markdown needs it written
+COLON = {"en": ":", "fr": "\u00a0:"}
 _MATH = re.compile(r"\\\[(.+?)\\\]|\$(.+?)\$", re.DOTALL)
 _TEXTTT = re.compile(r"\\texttt\{((?:[^{}\\]|\\_)*)\}")
 _TEXT_COMMANDS = ((r"\_", "_"), ("~", "\u00a0"), (r"\,", "\u2009"))
