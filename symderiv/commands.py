@@ -91,8 +91,9 @@ def model_from(args, graphs: bool = False):
             if not graphs:
                 raise UsageError(
                     f"{args.spec}: a graph written as equations gives its derivation (symderiv "
-                    f"latex, symderiv html) and its figure (symderiv graph); symderiv "
-                    f"{args.command} does not take one yet"
+                    "latex, symderiv html), its figure (symderiv graph) and its module "
+                    f"(symderiv codegen, check --validate); symderiv {args.command} does not "
+                    "take one yet"
                 )
             from .graphs.spec import graph_from_mapping
 
@@ -284,7 +285,13 @@ def cmd_html(args) -> int:
 def cmd_codegen(args) -> int:
     from .codegen import module_source
 
-    _emit(module_source(model_from(args)), args.output)
+    model = model_from(args, graphs=True)
+    if not isinstance(model, Model):
+        from .graphs.module import graph_module_source
+
+        _emit(graph_module_source(model), args.output)
+        return 0
+    _emit(module_source(model), args.output)
     return 0
 
 
@@ -397,7 +404,12 @@ def cmd_check(args) -> int:
         if target.kind != "py" or not target.path.is_file():
             continue
         module = load_file(target.path)
-        report = check_against_differences(target.model, module, batches=(1, 5, 17))
+        if isinstance(target.model, Model):
+            report = check_against_differences(target.model, module, batches=(1, 5, 17))
+        else:
+            from .validation.graph_numeric import check_graph_module
+
+            report = check_graph_module(target.model, module, batches=(1, 5, 17))
         failed |= not report.ok
         verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
         hvp = report.worst_of("HV ")
@@ -427,8 +439,9 @@ def validate_file(args) -> int:
     from .codegen import concrete_or_exit
     from .validation.isolated import IsolatedModule, ModuleFailure
 
-    model = model_from(args)
-    concrete_or_exit(model)
+    model = model_from(args, graphs=True)
+    if isinstance(model, Model):
+        concrete_or_exit(model)
     path = Path(args.validate)
     if not path.is_file():
         raise UsageError(f"--validate {args.validate}: no such file")
@@ -446,10 +459,13 @@ def validate_file(args) -> int:
 
 def _report(path, model, module) -> int:
     from .validation.diagnose import MismatchError, validate
+    from .validation.graph_numeric import validate_graph
 
     print(f"{path} against {model_summary(model)}")
     try:
-        findings = validate(model, module)
+        findings = (
+            validate(model, module) if isinstance(model, Model) else validate_graph(model, module)
+        )
     except MismatchError as error:
         print(f"{path}: {error}")
         print("check: failed")
@@ -469,6 +485,11 @@ def _report(path, model, module) -> int:
 def model_summary(model) -> str:
     from .codegen import summary
 
+    if not isinstance(model, Model):
+        from .graphs.module import _summary
+
+        text = _summary(model).rstrip(".")
+        return text[0].lower() + text[1:]
     text = summary(model).rstrip(".")
     return text[0].lower() + text[1:]
 

@@ -111,7 +111,7 @@ def load_targets(path: Path) -> list[Target]:
             raise UsageError(f"{source}: name = {shown(model.name)} is used by an earlier model")
         names.add(model.name)
         if outputs is None:
-            outputs = ["tex", "svg"] + (["py"] if not graph and model.is_concrete else [])
+            outputs = ["tex", "svg"] + (["py"] if graph or model.is_concrete else [])
         if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
             raise UsageError(
                 f"{source}: outputs = {shown(outputs)} is not allowed; expected a list of "
@@ -128,7 +128,7 @@ def load_targets(path: Path) -> list[Target]:
                     f"{source}: outputs: {shown(kind)} is not available for a graph written as "
                     f"equations yet; expected one of {', '.join(GRAPH_KINDS)}"
                 )
-            if kind == "py":
+            if kind == "py" and not graph:
                 try:
                     concrete_or_exit(model)
                 except UsageError as e:

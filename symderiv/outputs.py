@@ -48,8 +48,16 @@ def _graph_document(lang: str):
     return make
 
 
-# What a graph written as equations gives so far: its derivation (LaTeX, a page), its figure.
+def _graph_module(graph):
+    from .graphs.module import graph_module_source
+
+    return graph_module_source(graph)
+
+
+# What a graph written as equations gives: its derivation (LaTeX, a page), its figure, its
+# NumPy module.
 GRAPH_KINDS = {
+    "py": _graph_module,
     "html": lambda graph: page(graph, "en"),
     "html-fr": lambda graph: page(graph, "fr"),
     "tex": _graph_document("en"),

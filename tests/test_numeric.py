@@ -61,5 +61,5 @@ def test_softmax_cross_entropy_is_stable_for_huge_logits():
     P = np.exp(O_long - O_long.max(axis=1, keepdims=True))
     P /= P.sum(axis=1, keepdims=True)
     assert relative_error(grads["b2"], np.asarray(((P - Y).mean(axis=0)), dtype=float)) < 1e-12
-    fd = central_differences(module, params, X, Y, lam)
+    fd = central_differences(module, params, (X, Y, lam))
     assert relative_error(grads["W1"], fd["W1"]) <= TOLERANCE

@@ -98,9 +98,9 @@ def test_random_models_match_central_differences(model, seed):
         _, grads = module.loss_and_grad(params, X, Y, lam)
         V = random_direction(module, params, np.random.default_rng(seed + 1))
         HV = module.hvp(params, X, Y, lam, V)
-        errors = best_errors(grads, lambda h: central_differences(module, params, X, Y, lam, h))
+        errors = best_errors(grads, lambda h: central_differences(module, params, (X, Y, lam), h))
         errors |= best_errors(
-            HV, lambda h: hvp_differences(module, params, X, Y, lam, V, h), "HV "
+            HV, lambda h: hvp_differences(module, params, (X, Y, lam), V, h), "HV "
         )
         assert max(errors.values()) <= TOLERANCE, (model, n, errors)
 

@@ -245,16 +245,41 @@ class Swept:
     total: object
 
 
-def backward(graph) -> tuple:
+N = sp.Symbol("n", integer=True, positive=True)  # the number of examples in a minibatch
+
+
+def batch_weight(graph):
+    """∂J/∂Lᵢ for a per-example term Lᵢ of the objective over a minibatch: 1/n for the
+    mean, 1 for the sum."""
+    return 1 / N if graph.reduction == "mean" else sp.Integer(1)
+
+
+def backward(graph, batch: bool = False) -> tuple:
     """Swept for every name the objective depends on, in the order the chain rule runs
     backward through the equations, each in terms of the forward quantities and the adjoint
-    symbols already computed; the parameters come last, in their declared order."""
+    symbols already computed; the parameters come last, in their declared order.
+
+    With `batch`, the objective is that of a minibatch: its per-example terms are reduced
+    (each gets ∂J/∂Lᵢ = `batch_weight`) and its shared terms are added once (∂J/∂s = 1), so
+    that a per-example adjoint is that of one example's row, and a shared quantity's
+    contribution from a per-example reader is one example's, to be summed over the batch."""
+    from .spec import split_objective
+
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
     # {name: {reader: [contributions]}}: a reader that reads a name twice (w in ‖Xw − y‖² and
     # ‖w‖²) gives one prod term, the sum of its contributions
     parts: dict = {graph.objective: {None: [sp.Integer(1)]}}
     out = []
+    if batch:
+        (goal,) = [e for e in graph.equations if e.target == graph.objective]
+        each, once = split_objective(goal.expr, graph.declared.hyperparameters)
+        seeds = [(each, batch_weight(graph)), (once, sp.Integer(1))]
+        out.append(Swept(goal.target, ((None, sp.Integer(1)),), sp.Integer(1)))
+        del parts[goal.target]
+        for node, seed in seeds:
+            for name, part in vjp(node, seed, symbols) if node is not None else ():
+                parts.setdefault(name, {}).setdefault(goal.target, []).append(part)
 
     def swept(name, by_reader, zero=None):
         terms = tuple((reader, _sum(found)) for reader, found in by_reader.items())

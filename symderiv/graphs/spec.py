@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ..activations import activation
 from ..errors import UsageError, shown
 from .parse import _NAME, FUNCTIONS, Declared, Node, parse_equations
-from .shapes import declared
+from .shapes import Shape, declared
 
 KEYS = (
     "name", "inputs", "parameters", "constants", "hyperparameters", "functions", "equations",
@@ -96,6 +96,14 @@ def graph_from_mapping(data: dict, source: str) -> GraphModel:
             raise UsageError(f"{source}: functions.{key}: {e}") from None
     if not tables["parameters"]:
         raise UsageError(f"{source}: parameters: a graph needs at least one parameter")
+    if tables["inputs"]:
+        for kind, table in tables.items():
+            for key, shape in table.items():
+                if "n" in shape.dims:
+                    raise UsageError(
+                        f"{source}: {kind}.{key}: the size n is the number of examples in a "
+                        "minibatch of a graph with inputs; name this size otherwise"
+                    )
     what = Declared(
         tables["inputs"], tables["parameters"], tables["constants"], tuple(hyper), formulas
     )
@@ -180,6 +188,49 @@ def _terms(node: Node, hyper: set) -> list:
     if node.op == "div" and coefficient(node.args[1]):
         return _terms(node.args[0], hyper)
     return [node]
+
+
+def split_objective(node: Node, hyper) -> tuple:
+    """(its per-example part, its shared part) of the objective's expression, either None
+    where it has no such terms: J = L + s → (L, s). The objective is a sum of terms (see
+    `_terms`), each per example or shared, which `graph_from_mapping` has checked."""
+    coefficient = {"number", "ref"}
+
+    def is_coefficient(n: Node) -> bool:
+        return n.op in coefficient and (n.op == "number" or n.name in hyper)
+
+    def join(op, a, b):
+        if a is None or b is None:
+            if op == "sub" and a is None and b is not None:
+                return Node("neg", (b,), b.shape)
+            return a if b is None else b
+        return Node(op, (a, b), Shape((), a.shape.per_example or b.shape.per_example))
+
+    def split(n: Node) -> tuple:
+        if n.op in ("add", "sub"):
+            (p1, s1), (p2, s2) = split(n.args[0]), split(n.args[1])
+            return join(n.op, p1, p2), join(n.op, s1, s2)
+        if n.op == "neg":
+            return tuple(
+                None if x is None else Node("neg", (x,), x.shape) for x in split(n.args[0])
+            )
+        if n.op == "scale":
+            factor, other = n.args
+            if not is_coefficient(factor) and is_coefficient(other):
+                factor, other = other, factor
+            if is_coefficient(factor):
+                return tuple(
+                    None if x is None else Node("scale", (factor, x), x.shape)
+                    for x in split(other)
+                )
+        if n.op == "div" and is_coefficient(n.args[1]):
+            return tuple(
+                None if x is None else Node("div", (x, n.args[1]), x.shape)
+                for x in split(n.args[0])
+            )
+        return (n, None) if n.shape.per_example else (None, n)
+
+    return split(node)
 
 
 def _walk(node: Node):

@@ -131,9 +131,10 @@ def tangent_symbol(name: str, shape):
     return sp.MatrixSymbol(f"r{name}", *adjoint_symbol(name, shape).shape)
 
 
-def hessian_vector(graph) -> tuple:
+def hessian_vector(graph, batch: bool = False) -> tuple:
     """[(name, R{·})]: the tangents of the forward equations in order, then of the adjoints
-    of the backward sweep in its order; for a parameter θ, R{∂J/∂θ} = (H V)_θ with V_θ = rθ."""
+    of the backward sweep in its order (over a minibatch with `batch`, see `backward`); for a
+    parameter θ, R{∂J/∂θ} = (H V)_θ with V_θ = rθ."""
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
     known = {symbols[p]: tangent_symbol(p, s) for p, s in graph.declared.parameters.items()}
@@ -143,7 +144,7 @@ def hessian_vector(graph) -> tuple:
         if d is not None:
             known[symbols[equation.target]] = tangent_symbol(equation.target, equation.expr.shape)
             out.append((equation.target, d))
-    for swept in backward(graph):
+    for swept in backward(graph, batch):
         name, adjoint = swept.name, swept.total
         d = tangent_of(adjoint, known)
         own = adjoint_symbol(name, shapes[name])

@@ -91,9 +91,9 @@ def main(path: str, inbox: int, outbox: int) -> None:
         send(outbox, ("import failed", _failure(error)))
         return
     while (request := receive(inbox)) is not None:
-        params, X, Y, lam = request
+        params, *data = request
         try:
-            answer = _plain(module.loss_and_grad(params, X, Y, lam))
+            answer = _plain(module.loss_and_grad(params, *data))
         except BaseException as error:
             answer = _failure(error)
         send(outbox, answer)

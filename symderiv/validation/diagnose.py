@@ -105,6 +105,16 @@ def _call(module, params, X, Y, lam):
         raise MismatchError(str(failure)) from None
 
 
+def _call_plain(module, params, data):
+    """_call for any data arguments: (J, gradients) from copies of params and data."""
+    copies = {k: np.array(v, copy=True) for k, v in params.items()}
+    data = tuple(np.array(d, copy=True) if np.ndim(d) else d for d in data)
+    try:
+        return module.loss_and_grad(copies, *data)
+    except ModuleFailure as failure:
+        raise MismatchError(str(failure)) from None
+
+
 def _objective(model) -> str:
     mean = "(1/n) Σᵢ L_i" if model.reduction == "mean" else "Σᵢ L_i"
     return f"J = {mean}" + (" + λ/2 Σₖ ‖Wₖ‖²" if model.weight_decay else "")

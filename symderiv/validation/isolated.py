@@ -52,9 +52,11 @@ class IsolatedModule:
             raise
         self.PARAMETERS = parameters
 
-    def loss_and_grad(self, params, X, Y, lam):
+    def loss_and_grad(self, params, *data):
+        """loss_and_grad(params, *data) in the child: data are X, Y, lam for a dense network,
+        a graph's data arguments in its order."""
         try:
-            child.send(self._inbox, (params, X, Y, lam))
+            child.send(self._inbox, (params, *data))
         except BrokenPipeError:
             status = self._process.wait()
             raise ModuleFailure(f"the process ended with status {status}") from None

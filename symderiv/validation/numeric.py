@@ -92,10 +92,11 @@ def pre_activations(model, params, X) -> list:
     return found
 
 
-def central_differences(module, params, X, Y, lam, step=STEP) -> dict:
+def central_differences(module, params, data, step=STEP) -> dict:
     """∂J/∂θ for every entry θ of every parameter, by the fourth-order central difference
     (8 (J(θ + ε) − J(θ − ε)) − (J(θ + 2ε) − J(θ − 2ε))) / 12ε: its truncation error is
-    O(ε⁴), so ε can be large enough that rounding stays far below the tolerance."""
+    O(ε⁴), so ε can be large enough that rounding stays far below the tolerance. `data` are
+    the arguments after params: (X, Y, lam) for a dense network."""
     grads = {}
     for name in module.PARAMETERS:
         grad = np.zeros_like(params[name])
@@ -104,19 +105,19 @@ def central_differences(module, params, X, Y, lam, step=STEP) -> dict:
             for k in (-2, -1, 1, 2):
                 moved = {key: value.copy() for key, value in params.items()}
                 moved[name][index] += k * step
-                J[k] = module.forward(moved, X, Y, lam)[0]
+                J[k] = module.forward(moved, *data)[0]
             grad[index] = (8 * (J[1] - J[-1]) - (J[2] - J[-2])) / (12 * step)
         grads[name] = grad
     return grads
 
 
-def hvp_differences(module, params, X, Y, lam, V, step=STEP) -> dict:
+def hvp_differences(module, params, data, V, step=STEP) -> dict:
     """H V, the derivative of the gradient along V, by the same fourth-order central
     difference of loss_and_grad at θ + kεV, k = ±1, ±2."""
     grads = {}
     for k in (-2, -1, 1, 2):
         moved = {name: params[name] + k * step * V[name] for name in module.PARAMETERS}
-        grads[k] = module.loss_and_grad(moved, X, Y, lam)[1]
+        grads[k] = module.loss_and_grad(moved, *data)[1]
     return {
         name: (8 * (grads[1][name] - grads[-1][name]) - (grads[2][name] - grads[-2][name]))
         / (12 * step)
@@ -173,7 +174,9 @@ def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0)
     for n in batches:
         params, X, Y, lam = sample_point(model, module, sizes, n, rng)
         J, grads = module.loss_and_grad(params, X, Y, lam)
-        found = best_errors(grads, lambda h: central_differences(module, params, X, Y, lam, h), "")
+        found = best_errors(
+            grads, lambda h: central_differences(module, params, (X, Y, lam), h), ""
+        )
         if hasattr(module, "make_workspace"):
             for name, error in workspace_errors(
                 module, sizes, (params, X, Y, lam), J, grads
@@ -182,7 +185,7 @@ def check_against_differences(model, module, sizes=None, batches=(1, 5), seed=0)
         if hasattr(module, "hvp"):
             V = random_direction(module, params, rng)
             HV = module.hvp(params, X, Y, lam, V)
-            differences = lambda h: hvp_differences(module, params, X, Y, lam, V, h)  # noqa: E731
+            differences = lambda h: hvp_differences(module, params, (X, Y, lam), V, h)  # noqa: E731
             found.update(best_errors(HV, differences, "HV "))
         for key, error in found.items():
             errors[key] = max(errors.get(key, 0.0), error)

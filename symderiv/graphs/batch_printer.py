@@ -1,0 +1,425 @@
+"""A graph's expressions as NumPy code over a minibatch, one example per row.
+
+The rules are written for one example in column vectors. In code a per-example vector (a
+column or a row) is an array with one row per example, (n, size), and a per-example scalar an
+array (n,); shared quantities keep their shapes, a vector as a 1-D array. NumPy's broadcasting
+then adds a shared term to every row, so sums and ⊙ print as written; products flip as in the
+dense module (W v → V @ W.T, uᵀv → a dot product per row), and a shared quantity's gradient,
+one example's contribution in the math, is summed over the rows: Σᵢ gᵢ vᵢᵀ → G.T @ V.
+
+`names` maps each symbol to its name in code and `rows` holds the symbols whose arrays have a
+row per example. A per-example quantity whose value is the same for every example (∂J/∂L =
+1/n) is printed once, as a shared value; `summed` multiplies such a contribution by n.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+
+from ..exprs import Dot, Elementwise, FrobeniusSq, is_compound
+from ..printing.numpy import BatchNumPyPrinter
+from ..printing.text import TextPrinter
+from .rules import N, Single
+
+
+class CodeError(NotImplementedError):
+    """An expression with no batch form the printer knows."""
+
+
+def untangled(expr):
+    """expr with every transpose pushed down to a symbol: (A B)ᵀ → Bᵀ Aᵀ, (A + B)ᵀ → Aᵀ + Bᵀ."""
+    if isinstance(expr, sp.Transpose):
+        a = expr.arg
+        if isinstance(a, sp.Transpose):
+            return untangled(a.arg)
+        if isinstance(a, sp.MatMul):
+            coeff, factors = flat(a)
+            return sp.MatMul(coeff, *(untangled(f.T) for f in reversed(factors)))
+        if isinstance(a, (sp.MatAdd, sp.HadamardProduct)):
+            return a.func(*(untangled(t.T) for t in a.args))
+        if isinstance(a, Elementwise):
+            return Elementwise(a.fn, untangled(a.arg.T))
+        if isinstance(a, (sp.OneMatrix, sp.ZeroMatrix)):
+            return a.func(a.shape[1], a.shape[0])
+        if isinstance(a, sp.Identity):
+            return a
+        return sp.Transpose(untangled(a))
+    if isinstance(expr, Elementwise):
+        return Elementwise(expr.fn, untangled(expr.arg))
+    if isinstance(expr, sp.Inverse) and isinstance(expr.arg, sp.Transpose):
+        return sp.Transpose(sp.Inverse(untangled(expr.arg.arg)))  # (Aᵀ)⁻¹ = (A⁻¹)ᵀ: one inverse
+    if expr.is_Atom or isinstance(expr, sp.MatrixSymbol) or not expr.args:
+        return expr
+    if isinstance(expr, (sp.MatrixExpr, sp.Expr)):
+        args = [untangled(a) for a in expr.args]
+        return expr if args == list(expr.args) else expr.func(*args)
+    return expr
+
+
+def flat(expr) -> tuple:
+    """(scalar coefficient, matrix factors) of a product, nested products flattened."""
+    coeff, factors = sp.Integer(1), []
+    for arg in expr.args:
+        if isinstance(arg, sp.MatMul):
+            c, fs = flat(arg)
+            coeff, factors = coeff * c, factors + fs
+        elif isinstance(arg, sp.MatrixExpr):
+            factors.append(arg)
+        else:
+            coeff = coeff * arg
+    return coeff, factors
+
+
+def _is_vector(m) -> bool:
+    return m.shape[0] == 1 or m.shape[1] == 1
+
+
+class GraphNumPyPrinter(BatchNumPyPrinter):
+    def __init__(self, names: dict, rows: set, logical=frozenset(), batch: bool = True):
+        super().__init__((), extra=names)
+        self.rows = rows
+        self.batch = batch  # whether n is the number of examples (else a size of the data)
+        self.logical = logical  # symbols of per-example quantities, uniform or not
+
+    def doprint(self, expr, assign_to=None):
+        return super().doprint(untangled(expr), assign_to)
+
+    def batched(self, expr) -> bool:
+        return any(s in self.rows for s in expr.atoms(sp.Symbol, sp.MatrixSymbol))
+
+    def per_example(self, expr) -> bool:
+        """Whether `expr` is one example's in the math (a row per example, or one value for
+        every example): it reads a per-example quantity or the weight 1/n of one example."""
+        return any(s in self.logical for s in expr.atoms(sp.Symbol, sp.MatrixSymbol))
+
+    def _print_Symbol(self, expr):
+        if expr == N and self.batch:
+            return "n"
+        return self._name(expr)
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _size(self, d) -> str:
+        if d == N and self.batch:
+            return "n"
+        return str(d) if d.is_Integer else f'dims["{d}"]'
+
+    # -- products ------------------------------------------------------------------------
+    def _print_MatMul(self, expr):
+        coeff, factors = flat(expr)
+        body, _, shape = self._chain(factors)
+        return self._scaled(coeff, body, len(factors) > 1 or is_compound(factors[0]), shape)
+
+    def _scaled(self, coeff, body, compound, shape):
+        """coeff · body, a per-example coefficient as a column that scales each row."""
+        if coeff == 1:
+            return body
+        if self.batched(coeff) and shape != (1, 1):
+            c = self._print(coeff)
+            c = c if c.isidentifier() else f"({c})"
+            return f"{c}[:, None] * {self._wrap(body, compound)}"
+        num, den = sp.fraction(coeff)
+        if (
+            coeff == -1
+            and " @ " in body
+            and not any(op in body for op in (" + ", " - ", " * ", " / "))
+        ):
+            return f"-{body}"  # unary minus binds tighter than @, to the same product
+        if num.is_number and den.is_number:
+            return self._scale(coeff, body, compound)
+        text = self._wrap(body, compound)
+        if num != 1:
+            factor = self.parenthesize(num, PRECEDENCE["Mul"])
+            text = f"-{text}" if num == -1 else f"{factor} * {text}"
+        return text if den == 1 else f"{text} / {self.parenthesize(den, PRECEDENCE['Mul'] + 1)}"
+
+    @staticmethod
+    def _wrap(text, compound):
+        return f"({text})" if compound and not text.isidentifier() else text
+
+    def _chain(self, factors) -> tuple:
+        """(code, whether it has a row per example, the math shape) of a product of matrix
+        factors, folded from the side of the per-example column when the last factor is
+        one (W2 W1 x → (X @ W1.T) @ W2.T)."""
+        items = [(self._operand(f), self.batched(f), tuple(f.shape), f) for f in factors]
+        last = factors[-1]
+        if self.batched(last) and last.shape[1] == 1:
+            acc = items[-1]
+            for item in reversed(items[:-1]):
+                acc = self._pair(item, acc)
+        else:
+            acc = items[0]
+            for item in items[1:]:
+                acc = self._pair(acc, item)
+        code, rows, shape, _ = acc
+        return code, rows, shape
+
+    def _flip(self, item) -> str:
+        code, _, shape, f = item
+        if shape[0] == 1 or shape[1] == 1:
+            return code  # a vector is 1-D in code, either way round
+        if f is not None:
+            return self._flipped(f)
+        return f"({code}).T"
+
+    def _pair(self, a, b) -> tuple:
+        """The product of two operands (code, rows, shape, expr)."""
+        (ca, ra, (r, k), _), (cb, rb, (_, c), _) = a, b
+        shape = (r, c)
+        if not ra and not rb:
+            if k == 1 and r != 1 and c != 1:
+                code = f"np.outer({ca}, {cb})"
+            else:
+                code = f"{ca} @ {cb}"
+            return (code, False, shape, None)
+        if not ra and rb and c == 1:  # shared A, per-example column v: A v → V @ A.T
+            return (f"{cb} @ {self._flip(a)}", True, shape, None)
+        if ra and not rb and r == 1:  # per-example row vᵀ, shared A: vᵀ A → V @ A
+            return (f"{ca} @ {cb}", True, shape, None)
+        if ra and rb and r == 1 and c == 1:  # uᵀ v for each example
+            return (f'np.einsum("ij,ij->i", {ca}, {cb})', True, shape, None)
+        raise CodeError(
+            f"no batch form for a product whose result is a matrix per example ({r} × {c})"
+        )
+
+    def _print_MatAdd(self, expr):
+        return self._join_terms(positive_first([self._print(a) for a in expr.args]))
+
+    def _print_Add(self, expr):
+        weights = self._weights_squared(expr)
+        if weights:
+            return super()._print_Add(expr)
+        return self._join_terms(positive_first([self._print(t) for t in expr.args]))
+
+    def _print_Transpose(self, expr):
+        if _is_vector(expr.arg):
+            return self._print(expr.arg)
+        return self._flipped(expr.arg)
+
+    def _print_Single(self, expr):
+        return self._print(expr.args[0])
+
+    def parenthesize(self, item, level, strict=False):
+        # yᵀ X w and uᵀv print as products with @, which bind like * in Python
+        if isinstance(item, (Single, Dot)) and level >= PRECEDENCE["Mul"]:
+            return self._atom(self._print(item))
+        return super().parenthesize(item, level, strict)
+
+    def _operand(self, expr):
+        text = self._print(expr)
+        if is_compound(expr) or isinstance(expr, sp.MatMul):
+            return self._atom(text)
+        return text
+
+    @staticmethod
+    def _atom(text: str) -> str:
+        """text as an operand of * or /: in parentheses if an operator is outside every
+        bracket in it (a @ b, like a * b, binds to its left in Python)."""
+        depth = 0
+        for i, ch in enumerate(text):
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+            if depth == 0 and ch == " " and text[i + 1 : i + 2] in "@*/+-":
+                return f"({text})"
+        return text
+
+    # -- numbers of an array -----------------------------------------------------------
+    def _print_Total(self, expr):
+        (a,) = expr.args
+        if not isinstance(a, sp.MatrixExpr):
+            return self._print(a)
+        if self.batched(a):
+            return f"{self._summand(a)}.sum(axis=1)"
+        return f"np.sum({self._print(a)})"
+
+    def _print_FrobeniusSq(self, expr):
+        (m,) = expr.args
+        if self.batched(m):
+            if isinstance(m, sp.MatrixSymbol):
+                return f'np.einsum("ij,ij->i", {self._print(m)}, {self._print(m)})'
+            return f"({self._pow(m, 2)}).sum(axis=1)"
+        if isinstance(m, sp.MatrixSymbol):
+            return f"np.vdot({self._print(m)}, {self._print(m)})"
+        return f"np.sum({self._pow(m, 2)})"
+
+    def _print_Pow(self, expr, rational=False):
+        if isinstance(expr.base, FrobeniusSq) and expr.exp == sp.Rational(1, 2):
+            (m,) = expr.base.args
+            if self.batched(m):
+                return f"np.linalg.norm({self._print(m)}, axis=1)"
+            return f"np.linalg.norm({self._print(m)})"
+        return super()._print_Pow(expr, rational)
+
+    def _print_Dot(self, expr):
+        u, v = expr.args
+        bu, bv = self.batched(u), self.batched(v)
+        if bu and bv:
+            if isinstance(u, sp.MatrixSymbol) and isinstance(v, sp.MatrixSymbol):
+                return f'np.einsum("ij,ij->i", {self._print(u)}, {self._print(v)})'
+            return f"({self._operand(u)} * {self._operand(v)}).sum(axis=1)"
+        if bv:
+            u, v = v, u
+        return f"{self._operand(u)} @ {self._operand(v)}"
+
+    def _print_LogSumExp(self, expr):
+        self.helpers.add("logsumexp")
+        return f"_logsumexp({self._print(expr.args[0])})"
+
+    def _print_Softmax(self, expr):
+        self.helpers.add("softmax")
+        return f"_softmax({self._print(expr.arg)})"
+
+    def _print_Trace(self, expr):
+        return f"np.trace({self._print(expr.arg)})"
+
+    def _print_Inverse(self, expr):
+        return f"np.linalg.inv({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr):
+        return f"np.linalg.det({self._print(expr.arg)})"
+
+    def _print_log(self, expr):
+        (a,) = expr.args
+        if isinstance(a, sp.Determinant):
+            return f"np.linalg.slogdet({self._print(a.arg)})[1]"
+        return f"np.log({self._print(a)})"
+
+    def _print_OneMatrix(self, expr):
+        return f"np.ones({self._shape(expr)})"
+
+    def _print_ZeroMatrix(self, expr):
+        return f"np.zeros({self._shape(expr)})"
+
+    def _print_Identity(self, expr):
+        return f"np.eye({self._size(expr.shape[0])})"
+
+    def _shape(self, m) -> str:
+        r, c = m.shape
+        if r == 1 or c == 1:
+            return self._size(c if r == 1 else r)
+        return f"({self._size(r)}, {self._size(c)})"
+
+    # -- sums over the batch -------------------------------------------------------------
+    def summed(self, expr) -> str:
+        """Σᵢ over the examples of one example's `expr` (a shared quantity's contribution),
+        or `expr` itself where it is not one example's."""
+        expr = untangled(expr)
+        if not self.per_example(expr):
+            return self._print(expr)
+        if isinstance(expr, (sp.MatAdd, sp.Add)) and len(expr.args) > 1:
+            return self._join_terms([self.summed(t) for t in expr.args])
+        if not self.batched(expr):
+            return f"n * {self.parenthesize(expr, PRECEDENCE['Mul'])}"
+        if not isinstance(expr, sp.MatrixExpr):
+            return f"{self._summand(expr)}.sum()"
+        if _is_vector(expr):
+            return f"{self._summand(expr)}.sum(axis=0)"
+        if isinstance(expr, sp.MatMul):
+            return self._summed_product(expr)
+        raise CodeError(f"no batch form for the sum over the examples of {expr}")
+
+    def _summed_product(self, expr) -> str:
+        coeff, factors = flat(expr)
+        for k in range(len(factors) - 1):
+            if factors[k].shape[1] == 1:  # f0…fk is a column, the rest a row: Σ lᵢ rᵢᵀ
+                left = (
+                    sp.MatMul(coeff, *factors[: k + 1])
+                    if coeff != 1
+                    else _product(factors[: k + 1])
+                )
+                right = _product(factors[k + 1 :])
+                lb, rb = self.batched(left), self.batched(right)
+                lc, rc = self._print(left), self._print(right)
+                if lb and rb:
+                    return f"{self._wrap(lc, True)}.T @ {self._wrap(rc, True)}"
+                if lb:
+                    return f"np.outer({self._wrap(lc, True)}.sum(axis=0), {rc})"
+                return f"np.outer({lc}, {self._wrap(rc, True)}.sum(axis=0))"
+        if self.batched(_product(factors)):
+            raise CodeError(f"no batch form for the sum over the examples of {expr}")
+        c = self._print(coeff)
+        c = c if c.isidentifier() else f"({c})"
+        return f"{c}.sum() * {self._wrap(self._print(_product(factors)), True)}"
+
+    def _summand(self, expr):
+        text = self._print(expr)
+        simple = text.replace("_", "").replace(".", "").isalnum() or (
+            text.endswith(")") and text.count("(") == 1 and text.startswith("np.")
+        )
+        return text if simple else f"({text})"
+
+
+def positive_first(texts: list) -> list:
+    """Printed terms with the negated ones last, each group in its order: X @ w - y, as one
+    writes it, rather than SymPy's -y + X @ w."""
+    return [t for t in texts if not t.startswith("-")] + [t for t in texts if t.startswith("-")]
+
+
+class GraphTextPrinter(TextPrinter):
+    """The comments' one-line math for a graph: products flattened, negated terms last,
+    S⁻¹, tr, det and log det as written."""
+
+    def __init__(self, names: dict):
+        super().__init__((), names)
+
+    def _print_MatMul(self, expr):
+        coeff, factors = flat(expr)
+        body = " ".join(self._operand(f) for f in factors)
+        num, den = sp.fraction(coeff)
+        if num == -1:
+            body = "-" + body
+        elif num != 1:
+            body = f"{self._operand(num)} {body}"
+        if den == 1:
+            return body
+        bottom = self._print(den)
+        return f"{_wrapped(body)}/{_wrapped(bottom)}"
+
+    def _print_MatAdd(self, expr):
+        return self._join_terms(positive_first([self._print(a) for a in expr.args]))
+
+    def _print_Add(self, expr):
+        return self._join_terms(positive_first([self._print(a) for a in expr.args]))
+
+    def _print_Inverse(self, expr):
+        return f"{self._operand(expr.arg)}⁻¹"
+
+    def _print_Trace(self, expr):
+        return f"tr({self._print(expr.arg)})"
+
+    def _print_Determinant(self, expr):
+        return f"det({self._print(expr.arg)})"
+
+    def _print_log(self, expr):
+        (a,) = expr.args
+        if isinstance(a, sp.Determinant):
+            return f"log det({self._print(a.arg)})"
+        return f"log({self._print(a)})"
+
+    def _print_Single(self, expr):
+        return self._print(expr.args[0])
+
+    def _print_OneMatrix(self, expr):
+        return "1"
+
+    def _print_Identity(self, expr):
+        return "I"
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+
+def _wrapped(text: str) -> str:
+    """text in parentheses if it has a space outside every bracket."""
+    depth = 0
+    for ch in text:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and ch == " ":
+            return f"({text})"
+    return text
+
+
+def _product(factors):
+    return factors[0] if len(factors) == 1 else sp.MatMul(*factors)
