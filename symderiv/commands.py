@@ -245,25 +245,20 @@ def cmd_latex(args) -> int:
 
 
 def _graph_latex(graph, args) -> int:
-    """symderiv latex for a graph written as equations: its derivation in the section's form."""
-    from .graphs.document import graph_document
+    """symderiv latex for a graph written as equations: its derivation in the section's form,
+    for one example or over a minibatch, with the second derivatives if asked."""
+    from .graphs.document import graph_document, graph_fragment
 
-    asked = [
-        flag
-        for flag, given in (
-            ("--form batch", args.form != "example"),
-            ("--hvp", args.hvp),
-            ("--memory", args.memory),
-            ("--fragment", args.fragment),
-        )
-        if given
-    ]
-    if asked:
+    if args.memory:
         raise UsageError(
-            f"{args.spec}: for a graph written as equations, symderiv latex writes the "
-            f"derivation for one example; {', '.join(asked)} does not apply to graphs yet"
+            f"{args.spec}: --memory does not apply to a graph written as equations yet"
         )
-    _emit(graph_document(graph, args.lang), args.output)
+    if args.hvp and args.form == "batch":
+        raise UsageError(
+            "the second-derivative section is written for one example; use it without --form batch"
+        )
+    make = graph_fragment if args.fragment else graph_document
+    _emit(make(graph, args.lang, batch=args.form == "batch", hvp=args.hvp), args.output)
     return 0
 
 

@@ -31,7 +31,13 @@ def page(model, lang: str = "en") -> str:
     if hasattr(model, "equations"):
         from .graphs.document import figure_of, graph_caption, graph_equations, graph_words
 
+        from .graphs.module import graph_module_source
+
         words = graph_words(model, lang)
+        try:
+            code = graph_module_source(model)
+        except UsageError:  # a matrix per example: no module
+            code = None
         return _page(
             lang,
             words,
@@ -39,7 +45,7 @@ def page(model, lang: str = "en") -> str:
             graph_equations(model, lang),
             figure_of(model),
             graph_caption(words),
-            None,
+            code,
             words["code_graph"],
         )
     words = PROSE[lang]

@@ -80,14 +80,14 @@ def show(
         model = Model.from_mapping(fields, "show()")
     elif fields:
         raise UsageError(f"show(): give a Model or its fields, not both ({', '.join(fields)})")
-    if hasattr(model, "equations"):  # a graph written as equations
-        return _show_graph(model, lang, form, hvp, memory)
     if lang not in LANGUAGES:
         raise UsageError(f"lang {shown(lang)} is not allowed; expected one of en, fr")
     if form not in FORMS:
         raise UsageError(f"form {shown(form)} is not allowed; expected example or batch")
     if hvp and form == "batch":
         raise UsageError("hvp is written for one example; it cannot be used with form='batch'")
+    if hasattr(model, "equations"):  # a graph written as equations
+        return _show_graph(model, lang, form, hvp, memory)
     memory = memory_option(memory, model)
     derivation = derive(model, form == "batch")
     return Shown(
@@ -101,17 +101,19 @@ def show(
 def _show_graph(graph, lang, form, hvp, memory) -> Shown:
     from .figure import svg
     from .graphs.document import figure_of, graph_equations, graph_words
+    from .graphs.module import graph_module_source
 
-    asked = [o for o, given in (("form='batch'", form != "example"), ("hvp", hvp),
-                                ("memory", memory)) if given]  # fmt: skip
-    if asked:
-        raise UsageError(
-            f"show(): for a graph written as equations the derivation is for one example; "
-            f"{', '.join(asked)} does not apply to graphs yet"
-        )
+    if memory:
+        raise UsageError("show(): memory does not apply to a graph written as equations yet")
     words = graph_words(graph, lang)
-    text = _markdown(graph_equations(graph, lang), words, words["graph_intro"], lang)
-    return Shown(Markdown(text), Figure(svg(figure_of(graph))), None)
+    batch = form == "batch"
+    intro = words["graph_intro"] + (f" {words['graph_batch_intro']}" if batch else "")
+    text = _markdown(graph_equations(graph, lang, batch, hvp), words, intro, lang)
+    try:
+        code = Markdown(f"```python\n{graph_module_source(graph)}```\n")
+    except UsageError:  # a matrix per example: no module
+        code = None
+    return Shown(Markdown(text), Figure(svg(figure_of(graph))), code)
 
 
 def markdown(derivation, lang: str = "en", hvp: bool = False, memory=None) -> str:

@@ -39,13 +39,19 @@ def _graph_figure(suffix: str):
     return make
 
 
-def _graph_document(lang: str):
+def _graph_document(lang: str, **options):
     def make(graph):
         from .graphs.document import graph_document
 
-        return graph_document(graph, lang)
+        return graph_document(graph, lang, **options)
 
     return make
+
+
+def _graph_fragment(graph):
+    from .graphs.document import graph_fragment
+
+    return graph_fragment(graph, "en")
 
 
 def _graph_module(graph):
@@ -62,6 +68,9 @@ GRAPH_KINDS = {
     "html-fr": lambda graph: page(graph, "fr"),
     "tex": _graph_document("en"),
     "tex-fr": _graph_document("fr"),
+    "fragment": _graph_fragment,
+    "tex-batch": _graph_document("en", batch=True),
+    "tex-hvp": _graph_document("en", hvp=True),
     "svg": _graph_figure(".svg"),
     "pdf": _graph_figure(".pdf"),
     "dot": _graph_figure(".dot"),

@@ -46,9 +46,15 @@ PROSE = {
             "its variable."
         ),
         "graph_left_right": "Data flows from left to right.",
+        "graph_batch_intro": (
+            "The equations below are in minibatch form: over $n$ examples, a quantity marked "
+            "$^{(i)}$ is example $i$'s, while parameters, constants and hyperparameters are "
+            "shared. The objective reduces its per-example terms and adds its shared terms "
+            "once, and the gradient of a shared quantity sums the contributions of the examples."
+        ),
         "code_graph": (
-            "symderiv does not generate the NumPy module of a graph written as equations yet; "
-            "the dense networks have theirs."
+            "This graph has no NumPy module: in code a per-example quantity is a scalar or a "
+            "vector, one row per example, and one of its quantities is a matrix per example."
         ),
         "code": "Generated code",
         "code_text": (
@@ -196,9 +202,17 @@ PROSE = {
             "Chaque gradient a la forme de sa variable."
         ),
         "graph_left_right": "Les données vont de gauche à droite.",
+        "graph_batch_intro": (
+            "Les équations ci-dessous sont écrites pour un minibatch : sur $n$ exemples, une "
+            "quantité marquée $^{(i)}$ est celle de l'exemple $i$, tandis que les paramètres, "
+            "les constantes et les hyperparamètres sont partagés. L'objectif réduit ses termes "
+            "par exemple et ajoute une fois ses termes partagés, et le gradient d'une quantité "
+            "partagée somme les contributions des exemples."
+        ),
         "code_graph": (
-            "symderiv ne génère pas encore le module NumPy d'un graphe écrit en équations ; "
-            "les réseaux denses ont le leur."
+            "Ce graphe n'a pas de module NumPy : dans le code, une quantité par exemple est un "
+            "scalaire ou un vecteur, une ligne par exemple, et l'une de ses quantités est une "
+            "matrice par exemple."
         ),
         "code": "Code généré",
         "code_text": (

@@ -92,9 +92,11 @@ def test_the_figure(spec, tmp_path):
 @pytest.mark.parametrize(
     "command, message",
     [
-        (["codegen"], "symderiv codegen does not take one yet"),
-        (["latex", "--hvp"], "--hvp does not apply to graphs yet"),
-        (["latex", "--form", "batch"], "--form batch does not apply to graphs yet"),
+        (["latex", "--memory"], "--memory does not apply to a graph written as equations yet"),
+        (
+            ["latex", "--hvp", "--form", "batch"],
+            "the second-derivative section is written for one",
+        ),
         (["graph", "--hvp"], "--hvp does not apply to a graph written as equations yet"),
     ],
 )
@@ -103,6 +105,38 @@ def test_what_graphs_do_not_take_yet_is_refused(spec, tmp_path, command, message
     done = run(*command, "--spec", spec("residual"), "-o", out)
     assert done.returncode == 2 and message in done.stderr and done.stderr.count("\n") == 1
     assert not out.exists()
+
+
+def test_the_batch_form_reduces_per_example_terms_and_sums_shared_gradients(spec, tmp_path):
+    out = tmp_path / "residual.tex"
+    assert run("latex", "--spec", spec("residual"), "--form", "batch", "-o", out).returncode == 0
+    text = out.read_text()
+    assert r"J &= \frac{1}{n} \sum_{i=1}^{n} {L^{(i)}} + s" in text
+    assert r"{\mathbf{z}^{(i)}} &= \mathbf{W}_{1} {\mathbf{x}^{(i)}} + \mathbf{b}_{1}" in text
+    # a parameter's gradient: its shared term once, the examples' contributions summed
+    assert (
+        r"&= \lambda \mathbf{W}_{1} + \sum_{i} \frac{\partial J}{\partial {\mathbf{z}^{(i)}}} "
+        r"{{\mathbf{x}^{(i)}}}^\top \in \mathbb{R}^{h \times d}"
+    ) in text
+    assert r"\frac{\partial J}{\partial {L^{(i)}}} &= \textrm{prod}" in text
+    assert r"&= \frac{1}{n} \in \mathbb{R}" in text
+
+
+def test_the_second_derivatives_of_a_graph(spec, tmp_path):
+    out = tmp_path / "gaussian.tex"
+    assert run("latex", "--spec", spec("gaussian"), "--hvp", "-o", out).returncode == 0
+    text = out.read_text()
+    assert r"\mathcal{R}\{f\} &= " in text
+    assert r"\mathcal{R}\left\{\frac{\partial f}{\partial \mathbf{S}}\right\} &= " in text
+    assert "- -" not in text and "Hessian of $f$" in text
+
+
+def test_the_fragment_of_a_graph_is_its_equations_alone(spec, tmp_path):
+    out = tmp_path / "ridge.tex"
+    assert run("latex", "--spec", spec("ridge"), "--fragment", "-o", out).returncode == 0
+    text = out.read_text()
+    assert "\\documentclass" not in text and "\\section" not in text
+    assert text.count("\\begin{align*}") >= 3
 
 
 def test_a_parameter_the_objective_ignores_is_a_warning(tmp_path):
@@ -130,17 +164,20 @@ def test_a_project_builds_and_checks_a_graph(tmp_path):
     assert run("check", cwd=tmp_path).returncode == 1
 
 
-def test_a_project_cannot_ask_a_graph_for_code_yet(tmp_path):
+def test_a_project_builds_a_graph_module_and_check_proves_it(tmp_path):
     (tmp_path / "symderiv.toml").write_text(
         '[[models]]\nname = "ridge"\n' + _toml(CATALOGUE["ridge"]) + 'outputs = ["py"]\n'
     )
-    done = run("build", cwd=tmp_path)
-    assert done.returncode == 2
-    assert done.stderr == (
-        "symderiv: error: symderiv.toml: models[0]: outputs: 'py' is not available for a graph "
-        "written as equations yet; expected one of html, html-fr, tex, tex-fr, svg, pdf, dot\n"
+    assert run("build", cwd=tmp_path).returncode == 0
+    done = run("check", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines()[-2].split()[:2] == ["generated/ridge.py", "w"]
+    module = tmp_path / "generated" / "ridge.py"
+    module.write_text(
+        module.read_text().replace("dw = X.T @ (X @ w - y) + lam * w", "dw = X.T @ (X @ w - y)")
     )
-    assert not (tmp_path / "generated").exists()
+    done = run("check", cwd=tmp_path)
+    assert done.returncode == 1 and "FAILED" in done.stdout
 
 
 def test_the_page_of_a_graph_renders(spec, tmp_path):
@@ -149,7 +186,7 @@ def test_the_page_of_a_graph_renders(spec, tmp_path):
     page = tmp_path / "residual.html"
     assert run("html", "--spec", spec("residual"), "-o", page).returncode == 0
     text = page.read_text()
-    assert "<script" not in text and "does not generate the NumPy module" in text
+    assert "<script" not in text and "def loss_and_grad(params, X, Y, lam):" in text
     report = page_report(page)
     assert report["errors"] == [] and report["fetched"] == []
     assert len(report["math"]) >= 20 and all(w > 0 and h > 0 for w, h in report["math"])
@@ -163,12 +200,12 @@ def test_a_graph_in_a_notebook():
     shown = symderiv.show(model)
     text = shown.equations._repr_markdown_()
     assert r"&= \mathbf{X}^\top \left(-\mathbf{y} + \mathbf{X} \mathbf{w}\right)" in text
-    assert shown.code is None and [type(p).__name__ for p in shown.parts()] == [
-        "Markdown",
-        "Figure",
-    ]
-    with pytest.raises(Exception, match="hvp does not apply to graphs yet"):
-        symderiv.show(model, hvp=True)
+    assert [type(p).__name__ for p in shown.parts()] == ["Markdown", "Figure", "Markdown"]
+    assert "def loss_and_grad(params, X, y, lam):" in shown.code._repr_markdown_()
+    second = symderiv.show(model, hvp=True).equations._repr_markdown_()
+    assert r"\mathcal{R}\left\{\frac{\partial f}{\partial \mathbf{w}}\right\}" in second
+    with pytest.raises(Exception, match="memory does not apply to a graph"):
+        symderiv.show(model, memory=True)
 
 
 def test_a_declared_function_is_written_by_its_name(tmp_path):

@@ -47,6 +47,12 @@ def untangled(expr):
         return sp.Transpose(untangled(a))
     if isinstance(expr, Elementwise):
         return Elementwise(expr.fn, untangled(expr.arg))
+    if isinstance(expr, sp.MatMul):  # A (−B C) → −A B C: one coefficient in front
+        coeff, factors = flat(expr)
+        factors = [untangled(f) for f in factors]
+        if len(factors) == 1 and coeff == 1:
+            return factors[0]
+        return sp.MatMul(*factors) if coeff == 1 else sp.MatMul(coeff, *factors)
     if isinstance(expr, sp.Inverse) and isinstance(expr.arg, sp.Transpose):
         return sp.Transpose(sp.Inverse(untangled(expr.arg.arg)))  # (Aᵀ)⁻¹ = (A⁻¹)ᵀ: one inverse
     if expr.is_Atom or isinstance(expr, sp.MatrixSymbol) or not expr.args:

@@ -20,7 +20,9 @@ from ..printing.latex import SectionLatexPrinter, partial
 from ..prose import PROSE
 from ..render import render
 from .parse import Node
-from .rules import adjoint_symbol, backward, symbols_of, value
+from .rules import N, adjoint_symbol, backward, symbols_of, value
+from .batch_printer import untangled
+from .tangents import hessian_vector, tangent_symbol
 from .shapes import SCALAR
 
 GREEK = {
@@ -114,34 +116,53 @@ def _definitions(graph) -> tuple:
     return tuple(out)
 
 
-def graph_equations(graph, lang: str = "en") -> dict:
-    """The `eq` of equations.tex.j2 for a graph (example form, no second derivatives)."""
-    words = PROSE[lang]
+def graph_equations(graph, lang: str = "en", batch: bool = False, hvp: bool = False) -> dict:
+    """The `eq` of equations.tex.j2 for a graph: for one example, or with `batch` over a
+    minibatch (each example's quantities marked ⁽ⁱ⁾, the objective reducing their per-example
+    terms, a shared quantity's gradient summing the examples' contributions); with `hvp`, the
+    R{·} of every equation (for one example)."""
+    words = graph_words(graph, lang)
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
-    names = {symbols[n]: latex_name(n, s) for n, s in shapes.items()}
-    goal = names[symbols[graph.objective]]  # J, or f for ridge regression
+
+    def name(n, s) -> str:  # over a minibatch, example i's z is z⁽ⁱ⁾ (braced: z⁽ⁱ⁾ᵀ)
+        own = latex_name(n, s)
+        return f"{{{own}^{{(i)}}}}" if batch and s.per_example and n != graph.objective else own
+
+    names = {symbols[n]: name(n, s) for n, s in shapes.items()}
+    goal = latex_name(graph.objective, SCALAR)  # J, or f for ridge regression
     names |= {adjoint_symbol(n, s): partial(goal, names[symbols[n]]) for n, s in shapes.items()}
-    p = GraphLatexPrinter(names, _functions(graph)).doprint
-    # ∂J/∂J = 1, and an adjoint that is a number (∂J/∂L = 1 for J = L + s) is put in as one
+    printer = GraphLatexPrinter(names, _functions(graph))
+    p = printer.doprint
+    each_example = {s for n, s in symbols.items() if shapes[n].per_example} | {
+        adjoint_symbol(n, s) for n, s in shapes.items() if s.per_example
+    }
+    # ∂J/∂J = 1, and an adjoint that is a number (∂J/∂L = 1 for J = L + s; 1/n over a
+    # minibatch) is put in as one
     known = {adjoint_symbol(graph.objective, shapes[graph.objective]): sp.Integer(1)}
     forward = [
-        f"{names[symbols[e.target]]} &= {p(value(e.expr, symbols))}" for e in graph.equations
+        f"{names[symbols[e.target]]} &= {p(value(e.expr, symbols))}"
+        for e in graph.equations
+        if not (batch and e.target == graph.objective)
     ]
+    if batch:
+        forward.append(_objective_row(graph, symbols, names, p))
     blocks, summary = [], []
-    for line in backward(graph):
+    for line in backward(graph, batch):
         if line.name == graph.objective:
             continue
         mine = names[symbols[line.name]]
+        shared = batch and not shapes[line.name].per_example
         prods = " + ".join(
-            rf"\textrm{{prod}}\left({partial(goal, names[symbols[r]])}, "
+            (r"\sum_{i} " if shared and _one_example(term, each_example) else "")
+            + rf"\textrm{{prod}}\left({partial(goal, names[symbols[r]])}, "
             rf"{partial(names[symbols[r]], mine)}\right)"
-            for r, _ in line.terms
+            for r, term in line.terms
         )
         total = _unit_factors_dropped(line.total.xreplace(known))
-        if total.is_number:
+        if not total.free_symbols - {N} and not isinstance(total, sp.MatrixExpr):
             known[adjoint_symbol(line.name, shapes[line.name])] = total
-        closed = p(total)
+        closed = _summed(total, each_example, p) if shared else p(total)
         where = _space(shapes[line.name], names)
         kind = "parameter" if line.name in graph.declared.parameters else "hidden"
         intro = words["step"][kind].replace("{var}", mine)
@@ -155,8 +176,84 @@ def graph_equations(graph, lang: str = "en") -> dict:
         backward=tuple(Block(b["intro"], b["rows"]) for b in blocks),
         summary=tuple(summary),
         notes=(),
-        hvp=None,
+        hvp=_hvp(graph, names, symbols, shapes, known, printer, words, goal) if hvp else None,
         memory=None,
+    )
+
+
+def _objective_row(graph, symbols, names, p) -> str:
+    """J = (1/n) Σᵢ Lⁱ + s: the objective's per-example part reduced, its shared part once."""
+    from .spec import split_objective
+
+    (goal,) = [e for e in graph.equations if e.target == graph.objective]
+    each, once = split_objective(goal.expr, graph.declared.hyperparameters)
+    parts = []
+    if each is not None:
+        inner = value(each, symbols)
+        text = p(inner)
+        if isinstance(inner, (sp.Add, sp.MatAdd)):
+            text = rf"\left({text}\right)"
+        mean = r"\frac{1}{n} " if graph.reduction == "mean" else ""
+        parts.append(rf"{mean}\sum_{{i=1}}^{{n}} {text}")
+    if once is not None:
+        parts.append(p(value(once, symbols)))
+    return f"{names[symbols[graph.objective]]} &= {' + '.join(parts)}"
+
+
+def _summed(total, each_example, p) -> str:
+    """A shared quantity's gradient over a minibatch: each term that is one example's gets
+    Σᵢ in front of it."""
+    terms = list(total.args) if isinstance(total, (sp.Add, sp.MatAdd)) else [total]
+    texts = []
+    for term in terms:
+        text = p(term)
+        if _one_example(term, each_example):
+            compound = isinstance(term, (sp.Add, sp.MatAdd)) or text.startswith("-")
+            text = r"\sum_{i} " + (rf"\left({text}\right)" if compound else text)
+        texts.append(text)
+    out = texts[0]
+    for text in texts[1:]:
+        out += f" {text}" if text.startswith("-") else f" + {text}"
+    return out
+
+
+def _one_example(term, each_example) -> bool:
+    """Whether a contribution is one example's: it reads a per-example quantity or 1/n."""
+    return bool(term.free_symbols & each_example) or N in term.free_symbols
+
+
+def _hvp(graph, names, symbols, shapes, known, printer, words, goal) -> dict:
+    """The R{·} of every forward and backward equation, for one example (the extended
+    graph's equations), as hvp.tex.j2 sets them."""
+    params = graph.declared.parameters
+    names = dict(names)
+    for n, s in shapes.items():
+        own = names[symbols[n]]
+        names[tangent_symbol(n, s)] = (
+            rf"\mathbf{{V}}_{{{own}}}" if n in params else rf"\mathcal{{R}}\{{{own}\}}"
+        )
+        names[tangent_symbol("d" + n, s)] = rf"\mathcal{{R}}\left\{{{partial(goal, own)}\right\}}"
+    p = GraphLatexPrinter(names, printer._functions).doprint
+    rows = {"forward": [], "backward": []}
+    for name, expr in hessian_vector(graph):
+        adjoint = name.startswith("d") and name[1:] in shapes and name not in shapes
+        key = name[1:] if adjoint else name
+        expr = untangled(_unit_factors_dropped(expr.xreplace(known)))
+        zero = expr == 0 or isinstance(expr, sp.ZeroMatrix)
+        if zero and not (adjoint and key in params):
+            continue
+        symbol = tangent_symbol(name, shapes[key])
+        rows["backward" if adjoint else "forward"].append(
+            rf"{names[symbol]} &= {p(expr)} {_space(shapes[key], names)}"
+        )
+    V = ", ".join(names[tangent_symbol(n, s)] for n, s in params.items())
+    return dict(
+        intro=words["hvp_text"].replace("{V}", V),
+        forward=tuple(rows["forward"]),
+        backward=tuple(rows["backward"]),
+        definitions=(),
+        cost="",
+        figure=(),
     )
 
 
@@ -274,26 +371,34 @@ def _html(name: str, shape) -> str:
 
 
 def graph_words(graph, lang: str) -> dict:
-    """The document's words for a graph: the summary names its own objective (f, or J)."""
+    """The document's words for a graph: the summary and the second-derivative section name
+    its own objective (f, or J)."""
     words = PROSE[lang]
     goal = latex_name(graph.objective, SCALAR)
-    return {**words, "summary_text": words["summary_text"].replace("$J$", f"${goal}$")}
+    return {
+        **words,
+        "summary_text": words["summary_text"].replace("$J$", f"${goal}$"),
+        "hvp_text": words["hvp_text"]
+        .replace("$J$", f"${goal}$")
+        .replace(r"\partial J", rf"\partial {goal}"),
+    }
 
 
 def graph_caption(words) -> str:
     return f"{words['graph_shapes']} {words['graph_left_right']}"
 
 
-def graph_document(graph, lang: str = "en") -> str:
-    """The whole document for a graph model."""
+def graph_document(graph, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
+    """The whole document for a graph model; see `graph_equations` for `batch` and `hvp`."""
     from ..figure import tikz_layout
 
     words = graph_words(graph, lang)
     placed, paths = tikz_layout(figure_of(graph))
+    intro = words["graph_intro"] + (f" {words['graph_batch_intro']}" if batch else "")
     return render(
         "derivation.tex.j2",
-        eq=graph_equations(graph, lang),
-        intro=words["graph_intro"],
+        eq=graph_equations(graph, lang, batch, hvp),
+        intro=intro,
         words=words,
         graph_text=graph_caption(words),
         lang=lang,
@@ -302,3 +407,11 @@ def graph_document(graph, lang: str = "en") -> str:
         groups=(),
         prose=True,
     )
+
+
+def graph_fragment(graph, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
+    """The equations alone, to \\input into a paper (equations.tex.j2 without prose)."""
+    return render(
+        "equations.tex.j2", eq=graph_equations(graph, lang, batch, hvp), words=PROSE[lang],
+        prose=False,
+    )  # fmt: skip
