@@ -30,7 +30,6 @@ def page(model, lang: str = "en") -> str:
     generated NumPy module."""
     if hasattr(model, "equations"):
         from .graphs.document import figure_of, graph_caption, graph_equations, graph_words
-
         from .graphs.module import graph_module_source
 
         words = graph_words(model, lang)

@@ -19,11 +19,11 @@ from ..latex_document import Block
 from ..printing.latex import SectionLatexPrinter, partial
 from ..prose import PROSE
 from ..render import render
+from .batch_printer import untangled
 from .parse import Node
 from .rules import N, adjoint_symbol, backward, symbols_of, value
-from .batch_printer import untangled
-from .tangents import hessian_vector, tangent_symbol
 from .shapes import SCALAR
+from .tangents import hessian_vector, tangent_symbol
 
 GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
