@@ -198,7 +198,7 @@ def _version() -> str:
 
 def _size_flags(p, required: bool) -> None:
     p.add_argument("--sizes", required=required, metavar="d,h1,…,q", help="layer widths")
-    p.add_argument("--batch", required=required, type=int, metavar="n", help="examples")
+    p.add_argument("--batch", type=int, metavar="n", help="examples in a minibatch")
     p.add_argument("--dtype", default="float64", help="float32 | float64 (default)")
 
 
@@ -237,7 +237,7 @@ def cmd_latex(args) -> int:
             raise UsageError("--sizes and --batch give the memory table's sizes; add --memory")
         if args.sizes is None or args.batch is None:
             raise UsageError("--memory: give both --sizes and --batch, or neither")
-        memory = At(*_sizes(args, model))
+        memory = At(*_sizes(args, model.depth + 2, "d,h…,q"))
     make = fragment if args.fragment else document
     content = make(model, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory)
     _emit(content, args.output)
@@ -249,16 +249,28 @@ def _graph_latex(graph, args) -> int:
     for one example or over a minibatch, with the second derivatives if asked."""
     from .graphs.document import graph_document, graph_fragment
 
-    if args.memory:
-        raise UsageError(
-            f"{args.spec}: --memory does not apply to a graph written as equations yet"
-        )
+    memory = args.memory or None
+    if args.sizes is not None or args.batch is not None:
+        from .graphs.module import _sizes as size_names
+        from .latex_memory import At
+
+        if not args.memory:
+            raise UsageError("--sizes and --batch give the memory table's sizes; add --memory")
+        if args.sizes is None or (args.batch is None and graph.declared.inputs):
+            raise UsageError("--memory: give both --sizes and --batch, or neither")
+        names = size_names(graph)
+        if args.batch is None:
+            args.batch = 1  # a graph without inputs has no minibatch
+        memory = At(*_sizes(args, len(names), ",".join(names)))
     if args.hvp and args.form == "batch":
         raise UsageError(
             "the second-derivative section is written for one example; use it without --form batch"
         )
     make = graph_fragment if args.fragment else graph_document
-    _emit(make(graph, args.lang, batch=args.form == "batch", hvp=args.hvp), args.output)
+    _emit(
+        make(graph, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory),
+        args.output,
+    )
     return 0
 
 
@@ -309,23 +321,39 @@ def cmd_graph(args) -> int:
 def cmd_memory(args) -> int:
     from .memory import table
 
-    model = model_from(args)
-    sys.stdout.write(table(model, *_sizes(args, model)))
+    model = model_from(args, graphs=True)
+    if not isinstance(model, Model):
+        from .graphs.memory import graph_table
+        from .graphs.module import _sizes as size_names
+
+        if args.batch is None and not model.declared.inputs:
+            args.batch = 1  # a graph without inputs has no minibatch
+        _batch_given(args)
+        count = len(size_names(model))
+        sys.stdout.write(graph_table(model, *_sizes(args, count, ",".join(size_names(model)))))
+        return 0
+    _batch_given(args)
+    sys.stdout.write(table(model, *_sizes(args, model.depth + 2, "d,h…,q")))
     return 0
 
 
-def _sizes(args, model) -> tuple:
-    """(sizes, n, dtype) from --sizes, --batch and --dtype, checked against the model."""
+def _batch_given(args) -> None:
+    if args.batch is None:
+        raise UsageError("--batch n is required: the number of examples in a minibatch")
+
+
+def _sizes(args, count: int, names: str) -> tuple:
+    """(sizes, n, dtype) from --sizes, --batch and --dtype: `count` sizes, named `names`."""
     from .memory import BYTES
 
     try:
         sizes = tuple(int(v) for v in args.sizes.split(","))
     except ValueError:
         sizes = ()
-    if len(sizes) != model.depth + 2 or min(sizes) <= 0:
+    if len(sizes) != count or min(sizes) <= 0:
         raise UsageError(
-            f"--sizes {shown(args.sizes)} is not allowed; expected {model.depth + 2} "
-            "positive whole numbers d,h…,q separated by commas"
+            f"--sizes {shown(args.sizes)} is not allowed; expected {count} "
+            f"positive whole numbers {names} separated by commas"
         )
     if args.batch <= 0:
         raise UsageError(f"--batch {args.batch} is not allowed; expected a positive number")

@@ -56,18 +56,27 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
             names["LSE"] = rf"$\operatorname{{logsumexp}}\left({v.latex_batch}\right)$"
             names["R"] = rf"${v.latex_batch} - \mathbf{{Y}}$"  # kept for the squared loss
     values = None if at is None else size_values(model, at.sizes, at.n)
-
-    def size(numbers):
-        return f"{int(numbers.xreplace(values)) * BYTES[at.dtype]:,}".replace(",", r"\,")
-
     try:
         arrays = items(model)
     except UsageError as error:
         raise UsageError(f"the memory table follows the generated code, and {error}") from None
+    peaks = None
+    if at is not None:
+        peaks = (sp.Integer(training_peak(model, arrays, values)), prediction_peak(model))
+    return section(rows(model, arrays), names, latex.doprint, words, at, values, peaks)
+
+
+def section(found, names, p, words, at, values, peaks) -> dict:
+    """memory.tex.j2's fields from the footprint's rows: each row's cells (its name in
+    `names`, its entries printed by `p`, [its bytes at `values`,] its role), the total and,
+    with `at`, the peaks of training and prediction in bytes."""
+
+    def size(numbers):
+        return f"{int(numbers.xreplace(values)) * BYTES[at.dtype]:,}".replace(",", r"\,")
+
     table = []
-    found = rows(model, arrays)
     for row in found:
-        cells = (names[row.name], f"${latex.doprint(row.numbers)}$")
+        cells = (names[row.name], f"${p(row.numbers)}$")
         if at is not None:
             cells += (size(row.numbers),)
         role = words["memory_roles"][row.note or row.kind]
@@ -76,20 +85,20 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
     kept = sp.expand(sp.Add(*(row.numbers for row in found if row.kind != "parameters")))
     n = DIMS["n"]
     per_example = kept.coeff(n)
-    total = (
-        f"{latex.doprint(n * per_example)} + {latex.doprint(sp.expand(kept - n * per_example))}"
-    )
+    if per_example != 0:
+        total = f"{p(n * per_example)} + {p(sp.expand(kept - n * per_example))}"
+        total = total.removesuffix(" + 0")
+    else:
+        total = p(kept)
     total = words["memory_total"].replace("{total}", total)
     if at is not None:
         total += " " + words["memory_total_bytes"].replace("{bytes}", size(kept))
-    peaks, where = (), ""
+    where = ""
     if at is not None:
+        training, prediction = peaks
         peaks = (
-            (
-                words["memory_training_peak"],
-                size(sp.Integer(training_peak(model, arrays, values))),
-            ),
-            (words["memory_prediction_peak"], size(prediction_peak(model))),
+            (words["memory_training_peak"], size(training)),
+            (words["memory_prediction_peak"], size(prediction)),
         )
         where = ", ".join(f"${sp.latex(d)} = {v}$" for d, v in values.items())
         where += f" ({at.dtype}, {BYTES[at.dtype]} " + words["memory_bytes_each"] + ")"
@@ -97,7 +106,7 @@ def memory_section(tape, latex, words, at: At | None = None) -> dict:
         rows=tuple(table),
         together=len(table) <= ROWS_ON_A_PAGE,  # the lead-in and the table on one page
         total=total,
-        peaks=peaks,
+        peaks=peaks or (),
         bytes=at is not None,
         at=where,
     )

@@ -175,32 +175,35 @@ def size_values(model, sizes, n: int) -> dict:
 
 def table(model, sizes, n: int, dtype: str) -> str:
     """The footprint of `model` as text: every array's formula and bytes at `sizes`, batch n."""
-    bytes_per = BYTES[dtype]
     values = size_values(model, sizes, n)
+    arrays = items(model)
+    peak = sp.Integer(training_peak(model, arrays, values))
+    return table_text(model.name, dtype, values, rows(model, arrays), peak, prediction_peak(model))
+
+
+def table_text(name, dtype, values, found, training, prediction) -> str:
+    """The footprint as text: each row's formula and its bytes at `values`, then the peaks of
+    training and prediction."""
+    bytes_per = BYTES[dtype]
     at = ", ".join(f"{d}={v}" for d, v in values.items())
 
-    def row(name, numbers, note="", formula=None):
+    def row(label, numbers, note="", formula=None):
         count = int(numbers.xreplace(values))
         formula = str(numbers) if formula is None else formula
-        return f"  {name:<24} {formula:<28} {count * bytes_per:>14,} B  {note}".rstrip()
+        return f"  {label:<24} {formula:<28} {count * bytes_per:>14,} B  {note}".rstrip()
 
     labels = {
         "parameters": "parameters (caller's)",
         "forward": "kept by forward: ",
         "backward": "backward: ",
     }
-    lines = [
-        f"{model.name}: {dtype}, {bytes_per} bytes a number, at {at}",
-        "training (loss_and_grad):",
-    ]
-    arrays = items(model)
-    for r in rows(model, arrays):
+    lines = [f"{name}: {dtype}, {bytes_per} bytes a number, at {at}", "training (loss_and_grad):"]
+    for r in found:
         label = labels[r.kind] + ("" if r.kind == "parameters" else r.name)
         note = f"adjoint, written into {r.reuses}" if r.reuses else r.note
         lines.append(row(label, r.numbers, note))
     over = "max over the statements"
-    peak = sp.Integer(training_peak(model, arrays, values))
-    lines.append(row("peak, with temporaries", peak, formula=over))
+    lines.append(row("peak, with temporaries", training, formula=over))
     lines.append("prediction (predict):")
-    lines.append(row("peak", prediction_peak(model), formula=over))
+    lines.append(row("peak", prediction, formula=over))
     return "\n".join(lines) + "\n"

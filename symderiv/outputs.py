@@ -71,6 +71,7 @@ GRAPH_KINDS = {
     "fragment": _graph_fragment,
     "tex-batch": _graph_document("en", batch=True),
     "tex-hvp": _graph_document("en", hvp=True),
+    "tex-memory": _graph_document("en", memory=True),
     "svg": _graph_figure(".svg"),
     "pdf": _graph_figure(".pdf"),
     "dot": _graph_figure(".dot"),

@@ -116,11 +116,14 @@ def _definitions(graph) -> tuple:
     return tuple(out)
 
 
-def graph_equations(graph, lang: str = "en", batch: bool = False, hvp: bool = False) -> dict:
+def graph_equations(
+    graph, lang: str = "en", batch: bool = False, hvp: bool = False, memory=None
+) -> dict:
     """The `eq` of equations.tex.j2 for a graph: for one example, or with `batch` over a
     minibatch (each example's quantities marked ⁽ⁱ⁾, the objective reducing their per-example
     terms, a shared quantity's gradient summing the examples' contributions); with `hvp`, the
-    R{·} of every equation (for one example)."""
+    R{·} of every equation (for one example); with `memory` (True, or an At of the graph's
+    sizes), the memory table of its generated module."""
     words = graph_words(graph, lang)
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
@@ -177,8 +180,16 @@ def graph_equations(graph, lang: str = "en", batch: bool = False, hvp: bool = Fa
         summary=tuple(summary),
         notes=(),
         hvp=_hvp(graph, names, symbols, shapes, known, printer, words, goal) if hvp else None,
-        memory=None,
+        memory=_memory(graph, words, memory),
     )
+
+
+def _memory(graph, words, memory):
+    from .memory import graph_memory_section
+
+    if not memory:
+        return None
+    return graph_memory_section(graph, words, None if memory is True else memory)
 
 
 def _objective_row(graph, symbols, names, p) -> str:
@@ -370,6 +381,21 @@ def _html(name: str, shape) -> str:
     return text + (f'<SUB><FONT POINT-SIZE="9">{index}</FONT></SUB>' if index else "")
 
 
+# What prediction keeps, said of a graph (its module's predict keeps each quantity its output
+# reads), and the minibatch a graph without inputs does not have.
+GRAPH_PREDICTION = {
+    "en": ("prediction keeps only the current layer", "prediction keeps what its output reads"),
+    "fr": (
+        "la prédiction ne conserve que la couche courante",
+        "la prédiction conserve ce que lit sa sortie",
+    ),
+}
+GRAPH_BATCH = {
+    "en": (" Over a minibatch of $n$ examples, in", " In"),
+    "fr": (" Sur un minibatch de $n$ exemples, en", " En"),
+}
+
+
 def graph_words(graph, lang: str) -> dict:
     """The document's words for a graph: the summary and the second-derivative section name
     its own objective (f, or J)."""
@@ -378,6 +404,9 @@ def graph_words(graph, lang: str) -> dict:
     return {
         **words,
         "summary_text": words["summary_text"].replace("$J$", f"${goal}$"),
+        "memory_text": words["memory_text"]
+        .replace(*GRAPH_PREDICTION[lang])
+        .replace(*(GRAPH_BATCH[lang] if not graph.declared.inputs else ("", ""))),
         "hvp_text": words["hvp_text"]
         .replace("$J$", f"${goal}$")
         .replace(r"\partial J", rf"\partial {goal}"),
@@ -388,7 +417,9 @@ def graph_caption(words) -> str:
     return f"{words['graph_shapes']} {words['graph_left_right']}"
 
 
-def graph_document(graph, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
+def graph_document(
+    graph, lang: str = "en", batch: bool = False, hvp: bool = False, memory=None
+) -> str:
     """The whole document for a graph model; see `graph_equations` for `batch` and `hvp`."""
     from ..figure import tikz_layout
 
@@ -397,7 +428,7 @@ def graph_document(graph, lang: str = "en", batch: bool = False, hvp: bool = Fal
     intro = words["graph_intro"] + (f" {words['graph_batch_intro']}" if batch else "")
     return render(
         "derivation.tex.j2",
-        eq=graph_equations(graph, lang, batch, hvp),
+        eq=graph_equations(graph, lang, batch, hvp, memory),
         intro=intro,
         words=words,
         graph_text=graph_caption(words),
@@ -409,9 +440,11 @@ def graph_document(graph, lang: str = "en", batch: bool = False, hvp: bool = Fal
     )
 
 
-def graph_fragment(graph, lang: str = "en", batch: bool = False, hvp: bool = False) -> str:
+def graph_fragment(
+    graph, lang: str = "en", batch: bool = False, hvp: bool = False, memory=None
+) -> str:
     """The equations alone, to \\input into a paper (equations.tex.j2 without prose)."""
     return render(
-        "equations.tex.j2", eq=graph_equations(graph, lang, batch, hvp), words=PROSE[lang],
+        "equations.tex.j2", eq=graph_equations(graph, lang, batch, hvp, memory), words=PROSE[lang],
         prose=False,
     )  # fmt: skip

@@ -79,12 +79,15 @@ class GraphModuleSpec:
     predict_params: tuple
     predict_args: tuple  # of Argument
     output: str  # predict's result, in code
+    output_expr: object  # the same, as SymPy
     output_words: str  # what predict returns, for its docstring
     helpers: tuple
     equations: tuple  # forward's equations, for its docstring
     backward_equations: tuple
     hvp_equations: tuple
     identity: tuple  # parameters init_params sets to the identity (read by inv, det, logdet)
+    entries: dict  # each array's number of entries by its code name (n per example), for memory
+    rows: frozenset  # the symbols whose arrays have a row per example
 
 
 def _shapes(graph) -> dict:
@@ -298,13 +301,30 @@ def graph_module_spec(graph) -> GraphModuleSpec:
         predict_params=read_params([*predict, Statement("", output, "", output_expr)]),
         predict_args=predict_args,
         output=output,
+        output_expr=output_expr,
         output_words=output_words,
         helpers=tuple(sorted(w.helpers)),
         equations=tuple(s.math for s in forward) + (objective.math,),
         backward_equations=tuple(s.math for s in backward_statements),
         hvp_equations=tuple(s.math for s in hvp),
         identity=_identity_parameters(graph),
+        entries=_entries(w),
+        rows=frozenset(w.rows),
     )
+
+
+def _entries(w: _Writer) -> dict:
+    """{code name: how many numbers its array holds}, n of them per example for an array with
+    a row per example."""
+    out = {}
+    for symbol, code in w.code.items():
+        if isinstance(symbol, sp.MatrixSymbol):
+            rows, cols = symbol.shape
+            numbers = rows * cols
+        else:
+            numbers = sp.Integer(1)
+        out[code] = numbers * (N if symbol in w.rows else 1)
+    return out
 
 
 def _kept_before(w: _Writer, expr, pending: dict) -> list:
