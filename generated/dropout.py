@@ -102,7 +102,7 @@ def backward(params, cache, lam):
     H = cache["H"]
     p = cache["p"]
     dH = ((H @ W2.T - Y) @ W2) / n  # ∂L/∂h = (W2ᵀ (W2 h - y))/n
-    dZ = ((dH / (1 - p)) * M) * (Z > 0)  # ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
+    dZ = dH / (1 - p) * M * (Z > 0)  # ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
     dW1 = dZ.T @ X  # ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
     dW2 = ((H @ W2.T - Y) / n).T @ H  # ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
     return {
@@ -146,10 +146,10 @@ def _hvp(params, cache, lam, V):
     H = cache["H"]
     p = cache["p"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
-    rH = (M * ((Z > 0) * rZ)) / (1 - p)  # R{h} = (m ⊙ (1(z > 0) ⊙ R{z}))/(1 - p)
+    rH = (M * (Z > 0) * rZ) / (1 - p)  # R{h} = (m ⊙ (1(z > 0) ⊙ R{z}))/(1 - p)
     # R{∂L/∂h} = (V_W2ᵀ (W2 h - y))/n + (W2ᵀ (V_W2 h + W2 R{h}))/n
     rdH = ((H @ W2.T - Y) @ vW2) / n + ((H @ vW2.T + rH @ W2.T) @ W2) / n
-    rdZ = ((rdH / (1 - p)) * M) * (Z > 0)  # R{∂L/∂z} = (R{∂L/∂h}/(1 - p) ⊙ m) ⊙ 1(z > 0)
+    rdZ = rdH / (1 - p) * M * (Z > 0)  # R{∂L/∂z} = (R{∂L/∂h}/(1 - p) ⊙ m) ⊙ 1(z > 0)
     rdW1 = rdZ.T @ X  # R{∂L/∂W1} = R{∂L/∂z} xᵀ, summed over the examples
     # R{∂L/∂W2} = ((V_W2 h + W2 R{h}) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
     rdW2 = ((H @ vW2.T + rH @ W2.T) / n).T @ H + ((H @ W2.T - Y) / n).T @ rH

@@ -133,36 +133,40 @@ def _hvp(params, cache, lam, V):
     Y = cache["Y"]
     H = cache["H"]
     # R{h} = ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) + σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x)
-    rH = ((1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * (X @ vWg.T)) * np.tanh(
+    rH = (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * (X @ vWg.T) * np.tanh(
         X @ Wh.T
-    ) + _sigmoid(X @ Wg.T) * ((1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T))
+    ) + _sigmoid(X @ Wg.T) * (1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T)
     dH = (H - Y) / n  # ∂L/∂h = (h - y)/n
     rdH = rH / n  # R{∂L/∂h} = R{h}/n
     # R{∂L/∂Wg} = (((1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h + (1 - σ(Wg x)) σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) ⊙ ∂L/∂h + (1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
     rdWg = (
-        (
-            (1 - _sigmoid(X @ Wg.T))
-            * (1 - 2 * _sigmoid(X @ Wg.T))
-            * _sigmoid(X @ Wg.T)
-            * (X @ vWg.T)
-        )
+        (1 - _sigmoid(X @ Wg.T))
+        * (1 - 2 * _sigmoid(X @ Wg.T))
+        * _sigmoid(X @ Wg.T)
+        * (X @ vWg.T)
         * np.tanh(X @ Wh.T)
         * dH
         + (1 - _sigmoid(X @ Wg.T))
         * _sigmoid(X @ Wg.T)
-        * ((1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T))
+        * (1 - np.tanh(X @ Wh.T) ** 2)
+        * (X @ vWh.T)
         * dH
         + (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * rdH
     ).T @ X
     # R{∂L/∂Wh} = ((-2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x) ⊙ σ(Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
     rdWh = (
-        (-2 * (1 - np.tanh(X @ Wh.T) ** 2) * np.tanh(X @ Wh.T) * (X @ vWh.T))
+        (1 - np.tanh(X @ Wh.T) ** 2)
+        * (1 - _sigmoid(X @ Wg.T))
         * _sigmoid(X @ Wg.T)
-        * dH
-        + (1 - np.tanh(X @ Wh.T) ** 2)
-        * ((1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * (X @ vWg.T))
+        * (X @ vWg.T)
         * dH
         + (1 - np.tanh(X @ Wh.T) ** 2) * _sigmoid(X @ Wg.T) * rdH
+        - 2
+        * (1 - np.tanh(X @ Wh.T) ** 2)
+        * np.tanh(X @ Wh.T)
+        * (X @ vWh.T)
+        * _sigmoid(X @ Wg.T)
+        * dH
     ).T @ X
     return {
         "Wg": rdWg,

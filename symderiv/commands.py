@@ -161,6 +161,11 @@ def parser() -> Parser:
     _model_flags(html)
     html.add_argument("--lang", default="en", help=f"{' | '.join(LANGUAGES)}")
     html.add_argument("-o", "--output", metavar="FILE")
+    equations = sub.add_parser(
+        "equations", help="a dense network's flags as the graph they stand for, in TOML"
+    )
+    _model_flags(equations)
+    equations.add_argument("-o", "--output", metavar="FILE")
     memory = sub.add_parser("memory", help="what training and prediction keep in memory")
     _model_flags(memory)
     _size_flags(memory, required=True)
@@ -517,8 +522,20 @@ def model_summary(model) -> str:
     return text[0].lower() + text[1:]
 
 
+def cmd_equations(args) -> int:
+    """The dense preset the flags name, as a graph's TOML: to start one's own graph from."""
+    from .graphs.presets import dense_table, toml_text
+
+    model = model_from(args, graphs=True)
+    if not isinstance(model, Model):
+        raise UsageError(f"{args.spec}: already a graph written as equations")
+    _emit(toml_text(dense_table(model)), args.output)
+    return 0
+
+
 COMMANDS = {
     "latex": cmd_latex,
+    "equations": cmd_equations,
     "codegen": cmd_codegen,
     "graph": cmd_graph,
     "html": cmd_html,

@@ -213,22 +213,27 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         return super().parenthesize(item, level, strict)
 
     def _operand(self, expr):
-        text = self._print(expr)
-        if is_compound(expr) or isinstance(expr, sp.MatMul):
-            return self._atom(text)
-        return text
+        # by the printed text: f(z) with f's body a product can print as a sum once z is in
+        return self._atom(self._print(expr))
 
     @staticmethod
-    def _atom(text: str) -> str:
-        """text as an operand of * or /: in parentheses if an operator is outside every
-        bracket in it (a @ b, like a * b, binds to its left in Python)."""
+    def _atom(text: str, binding: str = "@*/+-") -> str:
+        """text as an operand of @: in parentheses if one of the operators `binding` is
+        outside every bracket in it (a @ b, like a * b, binds to its left in Python)."""
         depth = 0
         for i, ch in enumerate(text):
             depth += ch in "([{"
             depth -= ch in ")]}"
-            if depth == 0 and ch == " " and text[i + 1 : i + 2] in "@*/+-":
+            if depth == 0 and ch == " " and text[i + 1 : i + 2] in binding:
                 return f"({text})"
         return text
+
+    def _factor_of_product(self, arg):
+        """A factor of ⊙ (*): in parentheses if it is a sum or holds an @, not for a product
+        (* is associative entry by entry); a step 1(z > 0) as the boolean (Z > 0)."""
+        if isinstance(arg, Elementwise) and isinstance(arg.fn.expr, sp.Heaviside):
+            return super()._factor_of_product(arg)
+        return self._atom(self._print(arg), "@+-")
 
     # -- numbers of an array -----------------------------------------------------------
     def _print_Total(self, expr):
