@@ -161,11 +161,9 @@ def parser() -> Parser:
     _model_flags(html)
     html.add_argument("--lang", default="en", help=f"{' | '.join(LANGUAGES)}")
     html.add_argument("-o", "--output", metavar="FILE")
-    equations = sub.add_parser(
-        "equations", help="a dense network's flags as the graph they stand for, in TOML"
-    )
-    _model_flags(equations)
-    equations.add_argument("-o", "--output", metavar="FILE")
+    preset = sub.add_parser("preset", help="a dense network as the equations it stands for (TOML)")
+    _model_flags(preset)
+    preset.add_argument("-o", "--output", metavar="FILE")
     memory = sub.add_parser("memory", help="what training and prediction keep in memory")
     _model_flags(memory)
     _size_flags(memory, required=True)
@@ -522,7 +520,7 @@ def model_summary(model) -> str:
     return text[0].lower() + text[1:]
 
 
-def cmd_equations(args) -> int:
+def cmd_preset(args) -> int:
     """The dense preset the flags name, as a graph's TOML: to start one's own graph from."""
     from .graphs.presets import dense_table, toml_text
 
@@ -535,7 +533,7 @@ def cmd_equations(args) -> int:
 
 COMMANDS = {
     "latex": cmd_latex,
-    "equations": cmd_equations,
+    "preset": cmd_preset,
     "codegen": cmd_codegen,
     "graph": cmd_graph,
     "html": cmd_html,

@@ -98,17 +98,42 @@ def show(
     )
 
 
+def graph_memory_option(memory, graph):
+    """show()'s `memory` for a graph: None, True, or an At from (sizes, n[, dtype]) with the
+    graph's sizes in SIZES order."""
+    from .graphs.module import _sizes
+    from .latex_memory import At
+    from .memory import BYTES
+
+    if memory is None or memory is False or memory is True:
+        return memory or None
+    names = _sizes(graph)
+    try:
+        at = memory if isinstance(memory, At) else At(*memory)
+        sizes = tuple(int(v) for v in at.sizes)
+        good = sizes == tuple(at.sizes) and len(sizes) == len(names) and min(sizes) > 0
+        good = good and int(at.n) == at.n and at.n > 0 and at.dtype in BYTES
+    except (TypeError, ValueError):
+        good = False
+    if not good:
+        raise UsageError(
+            f"memory {shown(memory)} is not allowed; expected True, or (sizes, n) or (sizes, "
+            f"n, dtype) with {len(names)} positive whole sizes {', '.join(names)}, a positive "
+            "n and float32 or float64"
+        )
+    return at
+
+
 def _show_graph(graph, lang, form, hvp, memory) -> Shown:
     from .figure import svg
     from .graphs.document import figure_of, graph_equations, graph_words
     from .graphs.module import graph_module_source
 
-    if memory:
-        raise UsageError("show(): memory does not apply to a graph written as equations yet")
+    memory = graph_memory_option(memory, graph)
     words = graph_words(graph, lang)
     batch = form == "batch"
     intro = words["graph_intro"] + (f" {words['graph_batch_intro']}" if batch else "")
-    text = _markdown(graph_equations(graph, lang, batch, hvp), words, intro, lang)
+    text = _markdown(graph_equations(graph, lang, batch, hvp, memory), words, intro, lang)
     try:
         code = Markdown(f"```python\n{graph_module_source(graph)}```\n")
     except UsageError:  # a matrix per example: no module

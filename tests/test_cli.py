@@ -301,7 +301,7 @@ def test_layers_from_toml_give_each_layer_its_activation_and_bias(tmp_path):
     assert "H3 = np.where(Z3 > 0, Z3, Z3 / 5)" in done.stdout
 
 
-COMMAND_NAMES = ("latex", "codegen", "graph", "html", "memory", "build", "check")
+COMMAND_NAMES = ("latex", "codegen", "graph", "html", "preset", "memory", "build", "check")
 
 
 def test_bare_command_lists_the_commands():

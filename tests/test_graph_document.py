@@ -92,7 +92,6 @@ def test_the_figure(spec, tmp_path):
 @pytest.mark.parametrize(
     "command, message",
     [
-        (["latex", "--memory"], "--memory does not apply to a graph written as equations yet"),
         (
             ["latex", "--hvp", "--form", "batch"],
             "the second-derivative section is written for one",
@@ -204,8 +203,10 @@ def test_a_graph_in_a_notebook():
     assert "def loss_and_grad(params, X, y, lam):" in shown.code._repr_markdown_()
     second = symderiv.show(model, hvp=True).equations._repr_markdown_()
     assert r"\mathcal{R}\left\{\frac{\partial f}{\partial \mathbf{w}}\right\}" in second
-    with pytest.raises(Exception, match="memory does not apply to a graph"):
-        symderiv.show(model, memory=True)
+    table = symderiv.show(model, memory=((5, 100), 1)).equations._repr_markdown_()
+    assert "Memory footprint" in table and "dw" in table
+    with pytest.raises(Exception, match="with 2 positive whole sizes d, n"):
+        symderiv.show(model, memory=((5,), 1))
 
 
 def test_a_declared_function_is_written_by_its_name(tmp_path):

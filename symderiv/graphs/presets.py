@@ -1,7 +1,7 @@
 """A dense network as the equations it stands for: the preset a Model's flags and keys name,
 written as a graph (the section's names: z, h, o, L, s, J; z1, h1, … for deeper networks).
 
-    symderiv equations --activation relu --loss squared --bias hidden
+    symderiv preset --activation relu --loss squared --bias hidden
 
 prints the graph's TOML, to start one's own graph from; `dense_graph` gives it as a
 GraphModel, which the tests prove has the dense module's objective and gradients.
