@@ -27,6 +27,13 @@ DATA = {  # the data arguments after params, in order: each array's shape ("n": 
 }
 HYPERPARAMETERS = ("p", "lam")
 SIZES = ("d", "h", "q")
+WORKSPACE = {  # what make_workspace makes: each array's shape
+    "Z": ("n", "h"),
+    "H": ("n", "h"),
+    "dH": ("n", "h"),
+    "dZ": ("n", "h"),
+    "dW1": ("h", "d"),
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -59,19 +66,26 @@ def predict(params, X, M, Y, p):
     return ((H @ W2.T - Y) ** 2).sum(axis=1) / 2
 
 
-def forward(params, X, M, Y, p, lam):
+def forward(params, X, M, Y, p, lam, workspace=None):
     """The objective L (a float) and the cache that backward reads.
 
     z = W1 x
     h = (m ⊙ max(0, z))/(1 - p)
     L = (1/n) Σᵢ (‖W2 h - y‖²/2)_i
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
     dims = _sizes(params, {"X": X, "M": M, "Y": Y})
     n = dims["n"]
     W1 = params["W1"]
     W2 = params["W2"]
-    Z = X @ W1.T  # z = W1 x
-    H = (M * np.maximum(Z, 0)) / (1 - p)  # h = (m ⊙ max(0, z))/(1 - p)
+    dtype = np.result_type(X, M, Y, *params.values())
+    workspace = _workspace(workspace, dims, dtype)
+    Z = np.matmul(X, W1.T, out=workspace.get("Z"))  # z = W1 x
+    # h = (m ⊙ max(0, z))/(1 - p)
+    H = np.maximum(Z, 0, out=workspace.get("H"))
+    H *= M
+    H /= 1 - p
     L = float((((H @ W2.T - Y) ** 2).sum(axis=1) / 2).sum() / n)  # L = (1/n) Σᵢ (‖W2 h - y‖²/2)_i
     cache = {
         "n": n,
@@ -81,18 +95,23 @@ def forward(params, X, M, Y, p, lam):
         "Z": Z,
         "H": H,
         "p": p,
+        "dims": dims,
+        "dtype": dtype,
     }
     return L, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of L, shaped like params, from what forward kept.
 
     ∂L/∂h = (W2ᵀ (W2 h - y))/n
     ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
     ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
     ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
+    workspace = _workspace(workspace, cache["dims"], cache["dtype"])
     W2 = params["W2"]
     n = cache["n"]
     X = cache["X"]
@@ -101,9 +120,15 @@ def backward(params, cache, lam):
     Z = cache["Z"]
     H = cache["H"]
     p = cache["p"]
-    dH = ((H @ W2.T - Y) @ W2) / n  # ∂L/∂h = (W2ᵀ (W2 h - y))/n
-    dZ = dH / (1 - p) * M * (Z > 0)  # ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
-    dW1 = dZ.T @ X  # ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
+    # ∂L/∂h = (W2ᵀ (W2 h - y))/n
+    dH = np.matmul((H @ W2.T - Y), W2, out=workspace.get("dH"))
+    dH /= n
+    # ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
+    dZ = np.divide(dH, 1 - p, out=workspace.get("dZ"))
+    dZ *= M
+    dZ *= Z > 0
+    # ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
+    dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
     dW2 = ((H @ W2.T - Y) / n).T @ H  # ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
     return {
         "W1": dW1,
@@ -111,10 +136,42 @@ def backward(params, cache, lam):
     }
 
 
-def loss_and_grad(params, X, M, Y, p, lam):
-    """L and its gradients: forward, then backward."""
-    L, cache = forward(params, X, M, Y, p, lam)
-    return L, backward(params, cache, lam)
+def loss_and_grad(params, X, M, Y, p, lam, workspace=None):
+    """L and its gradients: forward, then backward (both into the workspace, if
+    given)."""
+    L, cache = forward(params, X, M, Y, p, lam, workspace)
+    return L, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, n, dtype=np.float64):
+    """The arrays forward and backward write into, for batches of n examples of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating the arrays it lists.
+    The cache and the gradients those calls return are its arrays, and the next call
+    overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes), n=n)
+    arrays = {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
+    return Workspace(arrays, fits=(sorted(dims.items()), np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: the sizes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, X, M, Y, p, lam, V):
@@ -218,3 +275,27 @@ def _sizes(params, data, V=None):
                 f"{name}: expected shape ({', '.join(shape)}) = {expected}, got {np.shape(array)}"
             )
     return dims
+
+
+def _workspace(workspace, dims, dtype):
+    """The workspace, once its arrays fit these sizes and the dtype of the computation; {}
+    for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    if getattr(workspace, "fits", None) == (sorted(dims.items()), dtype):
+        return workspace
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"

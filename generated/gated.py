@@ -26,6 +26,10 @@ DATA = {  # the data arguments after params, in order: each array's shape ("n": 
 }
 HYPERPARAMETERS = ("lam",)
 SIZES = ("d", "h")
+WORKSPACE = {  # what make_workspace makes: each array's shape
+    "H": ("n", "h"),
+    "dH": ("n", "h"),
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -56,41 +60,53 @@ def predict(params, X, Y):
     return ((H - Y) ** 2).sum(axis=1) / 2
 
 
-def forward(params, X, Y, lam):
+def forward(params, X, Y, lam, workspace=None):
     """The objective L (a float) and the cache that backward reads.
 
     h = σ(Wg x) ⊙ tanh(Wh x)
     L = (1/n) Σᵢ (‖h - y‖²/2)_i
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
     dims = _sizes(params, {"X": X, "Y": Y})
     n = dims["n"]
     Wg = params["Wg"]
     Wh = params["Wh"]
-    H = _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T)  # h = σ(Wg x) ⊙ tanh(Wh x)
+    dtype = np.result_type(X, Y, *params.values())
+    workspace = _workspace(workspace, dims, dtype)
+    # h = σ(Wg x) ⊙ tanh(Wh x)
+    H = np.multiply(_sigmoid(X @ Wg.T), np.tanh(X @ Wh.T), out=workspace.get("H"))
     L = float((((H - Y) ** 2).sum(axis=1) / 2).sum() / n)  # L = (1/n) Σᵢ (‖h - y‖²/2)_i
     cache = {
         "n": n,
         "X": X,
         "Y": Y,
         "H": H,
+        "dims": dims,
+        "dtype": dtype,
     }
     return L, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of L, shaped like params, from what forward kept.
 
     ∂L/∂h = (h - y)/n
     ∂L/∂Wg = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     ∂L/∂Wh = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
+    workspace = _workspace(workspace, cache["dims"], cache["dtype"])
     Wg = params["Wg"]
     Wh = params["Wh"]
     n = cache["n"]
     X = cache["X"]
     Y = cache["Y"]
     H = cache["H"]
-    dH = (H - Y) / n  # ∂L/∂h = (h - y)/n
+    # ∂L/∂h = (h - y)/n
+    dH = np.subtract(H, Y, out=workspace.get("dH"))
+    dH /= n
     # ∂L/∂Wg = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     dWg = ((1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * dH).T @ X
     # ∂L/∂Wh = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
@@ -101,10 +117,42 @@ def backward(params, cache, lam):
     }
 
 
-def loss_and_grad(params, X, Y, lam):
-    """L and its gradients: forward, then backward."""
-    L, cache = forward(params, X, Y, lam)
-    return L, backward(params, cache, lam)
+def loss_and_grad(params, X, Y, lam, workspace=None):
+    """L and its gradients: forward, then backward (both into the workspace, if
+    given)."""
+    L, cache = forward(params, X, Y, lam, workspace)
+    return L, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, n, dtype=np.float64):
+    """The arrays forward and backward write into, for batches of n examples of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating the arrays it lists.
+    The cache and the gradients those calls return are its arrays, and the next call
+    overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes), n=n)
+    arrays = {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
+    return Workspace(arrays, fits=(sorted(dims.items()), np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: the sizes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, X, Y, lam, V):
@@ -233,6 +281,30 @@ def _sizes(params, data, V=None):
                 f"{name}: expected shape ({', '.join(shape)}) = {expected}, got {np.shape(array)}"
             )
     return dims
+
+
+def _workspace(workspace, dims, dtype):
+    """The workspace, once its arrays fit these sizes and the dtype of the computation; {}
+    for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    if getattr(workspace, "fits", None) == (sorted(dims.items()), dtype):
+        return workspace
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"
 
 
 def _sigmoid(A):

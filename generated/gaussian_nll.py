@@ -23,6 +23,8 @@ DATA = {  # the data arguments after params, in order: each array's shape ("n": 
 }
 HYPERPARAMETERS = ("lam",)
 SIZES = ("k",)
+WORKSPACE = {  # what make_workspace makes: each array's shape
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -50,11 +52,13 @@ def predict(params, C):
     return np.trace(np.linalg.inv(S) @ C) + np.linalg.slogdet(S)[1]
 
 
-def forward(params, C, lam):
+def forward(params, C, lam, workspace=None):
     """The objective f (a float) and the cache that backward reads.
 
     S⁻¹, kept
     f = tr(S⁻¹ C) + log det(S)
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
     _sizes(params, {"C": C})
     S = params["S"]
@@ -67,10 +71,12 @@ def forward(params, C, lam):
     return f, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of f, shaped like params, from what forward kept.
 
     ∂f/∂S = S⁻¹ᵀ - S⁻¹ᵀ Cᵀ S⁻¹ᵀ
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
     C = cache["C"]
     inv_S = cache["inv_S"]
@@ -80,10 +86,42 @@ def backward(params, cache, lam):
     }
 
 
-def loss_and_grad(params, C, lam):
-    """f and its gradients: forward, then backward."""
-    f, cache = forward(params, C, lam)
-    return f, backward(params, cache, lam)
+def loss_and_grad(params, C, lam, workspace=None):
+    """f and its gradients: forward, then backward (both into the workspace, if
+    given)."""
+    f, cache = forward(params, C, lam, workspace)
+    return f, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, dtype=np.float64):
+    """The arrays forward and backward write into of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating the arrays it lists.
+    The cache and the gradients those calls return are its arrays, and the next call
+    overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes))
+    arrays = {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
+    return Workspace(arrays, fits=(sorted(dims.items()), np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: the sizes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, C, lam, V):
@@ -172,3 +210,27 @@ def _sizes(params, data, V=None):
                 f"{name}: expected shape ({', '.join(shape)}) = {expected}, got {np.shape(array)}"
             )
     return dims
+
+
+def _workspace(workspace, dims, dtype):
+    """The workspace, once its arrays fit these sizes and the dtype of the computation; {}
+    for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    if getattr(workspace, "fits", None) == (sorted(dims.items()), dtype):
+        return workspace
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"

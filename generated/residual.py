@@ -28,6 +28,17 @@ DATA = {  # the data arguments after params, in order: each array's shape ("n": 
 }
 HYPERPARAMETERS = ("lam",)
 SIZES = ("d", "q", "h")
+WORKSPACE = {  # what make_workspace makes: each array's shape
+    "Z": ("n", "h"),
+    "H": ("n", "h"),
+    "O": ("n", "q"),
+    "dO": ("n", "q"),
+    "dH": ("n", "h"),
+    "dW1": ("h", "d"),
+    "db1": ("h",),
+    "dW2": ("q", "h"),
+    "dW3": ("q", "d"),
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -64,7 +75,7 @@ def predict(params, X):
     return O
 
 
-def forward(params, X, Y, lam):
+def forward(params, X, Y, lam, workspace=None):
     """The objective J (a float) and the cache that backward reads.
 
     z = W1 x + b1
@@ -74,6 +85,8 @@ def forward(params, X, Y, lam):
     s = λ (‖W1‖² + ‖W2‖² + ‖W3‖²)/2
     softmax(o), kept
     J = (1/n) Σᵢ L_i + s
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
     dims = _sizes(params, {"X": X, "Y": Y})
     n = dims["n"]
@@ -81,9 +94,15 @@ def forward(params, X, Y, lam):
     b1 = params["b1"]
     W2 = params["W2"]
     W3 = params["W3"]
-    Z = X @ W1.T + b1  # z = W1 x + b1
-    H = np.maximum(Z, 0)  # h = max(0, z)
-    O = H @ W2.T + X @ W3.T  # o = W2 h + W3 x
+    dtype = np.result_type(X, Y, *params.values())
+    workspace = _workspace(workspace, dims, dtype)
+    # z = W1 x + b1
+    Z = np.matmul(X, W1.T, out=workspace.get("Z"))
+    Z += b1
+    H = np.maximum(Z, 0, out=workspace.get("H"))  # h = max(0, z)
+    # o = W2 h + W3 x
+    O = np.matmul(H, W2.T, out=workspace.get("O"))
+    O += X @ W3.T
     L = _logsumexp(O) - np.einsum("ij,ij->i", Y, O)  # L = logsumexp(o) - yᵀ o
     s = lam * sum(np.vdot(W, W) for W in (W1, W2, W3)) / 2  # s = λ (‖W1‖² + ‖W2‖² + ‖W3‖²)/2
     softmax_O = _softmax(O)  # softmax(o), kept
@@ -95,11 +114,13 @@ def forward(params, X, Y, lam):
         "Z": Z,
         "H": H,
         "softmax_O": softmax_O,
+        "dims": dims,
+        "dtype": dtype,
     }
     return J, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of J, shaped like params, from what forward kept.
 
     ∂J/∂o = (softmax(o) - y)/n
@@ -109,7 +130,10 @@ def backward(params, cache, lam):
     ∂J/∂b1 = ∂J/∂z, summed over the examples
     ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
     ∂J/∂W3 = λ W3 + ∂J/∂o xᵀ, summed over the examples
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
+    workspace = _workspace(workspace, cache["dims"], cache["dtype"])
     W1 = params["W1"]
     W2 = params["W2"]
     W3 = params["W3"]
@@ -119,13 +143,21 @@ def backward(params, cache, lam):
     Z = cache["Z"]
     H = cache["H"]
     softmax_O = cache["softmax_O"]
-    dO = (softmax_O - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
-    dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o
-    dZ = dH * (Z > 0)  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
-    dW1 = lam * W1 + dZ.T @ X  # ∂J/∂W1 = λ W1 + ∂J/∂z xᵀ, summed over the examples
-    db1 = dZ.sum(axis=0)  # ∂J/∂b1 = ∂J/∂z, summed over the examples
-    dW2 = lam * W2 + dO.T @ H  # ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
-    dW3 = lam * W3 + dO.T @ X  # ∂J/∂W3 = λ W3 + ∂J/∂o xᵀ, summed over the examples
+    # ∂J/∂o = (softmax(o) - y)/n
+    dO = np.subtract(softmax_O, Y, out=workspace.get("dO"))
+    dO /= n
+    dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
+    dZ = np.multiply(dH, Z > 0, out=dH)  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
+    # ∂J/∂W1 = λ W1 + ∂J/∂z xᵀ, summed over the examples
+    dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
+    _add_scaled(dW1, lam, W1)
+    db1 = np.sum(dZ, axis=0, out=workspace.get("db1"))  # ∂J/∂b1 = ∂J/∂z, summed over the examples
+    # ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
+    dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
+    _add_scaled(dW2, lam, W2)
+    # ∂J/∂W3 = λ W3 + ∂J/∂o xᵀ, summed over the examples
+    dW3 = np.matmul(dO.T, X, out=workspace.get("dW3"))
+    _add_scaled(dW3, lam, W3)
     return {
         "W1": dW1,
         "b1": db1,
@@ -134,10 +166,42 @@ def backward(params, cache, lam):
     }
 
 
-def loss_and_grad(params, X, Y, lam):
-    """J and its gradients: forward, then backward."""
-    J, cache = forward(params, X, Y, lam)
-    return J, backward(params, cache, lam)
+def loss_and_grad(params, X, Y, lam, workspace=None):
+    """J and its gradients: forward, then backward (both into the workspace, if
+    given)."""
+    J, cache = forward(params, X, Y, lam, workspace)
+    return J, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, n, dtype=np.float64):
+    """The arrays forward and backward write into, for batches of n examples of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating the arrays it lists.
+    The cache and the gradients those calls return are its arrays, and the next call
+    overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes), n=n)
+    arrays = {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
+    return Workspace(arrays, fits=(sorted(dims.items()), np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: the sizes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, X, Y, lam, V):
@@ -256,6 +320,30 @@ def _sizes(params, data, V=None):
     return dims
 
 
+def _workspace(workspace, dims, dtype):
+    """The workspace, once its arrays fit these sizes and the dtype of the computation; {}
+    for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    if getattr(workspace, "fits", None) == (sorted(dims.items()), dtype):
+        return workspace
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"
+
+
 def _softmax(A):
     """softmax over the last axis (each example's row), from A less its largest entry, so
     that no exp overflows."""
@@ -267,3 +355,17 @@ def _logsumexp(A):
     """log Σⱼ exp(A_ij) over the last axis, from A less its largest entry."""
     top = A.max(axis=-1)
     return top + np.log(np.exp(A - top[..., None]).sum(axis=-1))
+
+
+def _add_scaled(Y, a, X):
+    """Y += a X, a block of rows of X at a time: each block of a X is added while it is still
+    in the cache, so that a X costs one pass over memory rather than a whole array's two."""
+    rows = max(1, 32768 // max(1, X[0].size))  # blocks of 32768 numbers, 256 KiB in float64
+    if len(X) <= rows:
+        Y += np.multiply(a, X)
+        return
+    block = np.empty((rows, *X.shape[1:]), dtype=Y.dtype)
+    for start in range(0, len(X), rows):
+        part = block[: len(X) - start]
+        np.multiply(a, X[start : start + rows], out=part)
+        Y[start : start + rows] += part

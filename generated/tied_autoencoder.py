@@ -26,6 +26,12 @@ DATA = {  # the data arguments after params, in order: each array's shape ("n": 
 }
 HYPERPARAMETERS = ("lam",)
 SIZES = ("d", "h")
+WORKSPACE = {  # what make_workspace makes: each array's shape
+    "Xhat": ("n", "d"),
+    "dXhat": ("n", "d"),
+    "dH": ("n", "h"),
+    "dc": ("d",),
+}
 
 
 def init_params(sizes, rng=None, dtype=np.float64):
@@ -59,31 +65,39 @@ def predict(params, X):
     return ((Xhat - X) ** 2).sum(axis=1) / 2
 
 
-def forward(params, X, lam):
+def forward(params, X, lam, workspace=None):
     """The objective L (a float) and the cache that backward reads.
 
     h = max(0, W x + b)
     xhat = Wᵀ h + c
     L = (1/n) Σᵢ (‖xhat - x‖²/2)_i
+
+    With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
     dims = _sizes(params, {"X": X})
     n = dims["n"]
     W = params["W"]
     b = params["b"]
     c = params["c"]
+    dtype = np.result_type(X, *params.values())
+    workspace = _workspace(workspace, dims, dtype)
     H = np.maximum(X @ W.T + b, 0)  # h = max(0, W x + b)
-    Xhat = H @ W + c  # xhat = Wᵀ h + c
+    # xhat = Wᵀ h + c
+    Xhat = np.matmul(H, W, out=workspace.get("Xhat"))
+    Xhat += c
     L = float((((Xhat - X) ** 2).sum(axis=1) / 2).sum() / n)  # L = (1/n) Σᵢ (‖xhat - x‖²/2)_i
     cache = {
         "n": n,
         "X": X,
         "H": H,
         "Xhat": Xhat,
+        "dims": dims,
+        "dtype": dtype,
     }
     return L, cache
 
 
-def backward(params, cache, lam):
+def backward(params, cache, lam, workspace=None):
     """The gradients of L, shaped like params, from what forward kept.
 
     ∂L/∂xhat = (xhat - x)/n
@@ -91,20 +105,26 @@ def backward(params, cache, lam):
     ∂L/∂W = h ∂L/∂xhatᵀ + (1(W x + b > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
     ∂L/∂b = ∂L/∂h ⊙ 1(W x + b > 0), summed over the examples
     ∂L/∂c = ∂L/∂xhat, summed over the examples
+
+    With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
+    workspace = _workspace(workspace, cache["dims"], cache["dtype"])
     W = params["W"]
     b = params["b"]
     n = cache["n"]
     X = cache["X"]
     H = cache["H"]
     Xhat = cache["Xhat"]
-    dXhat = (Xhat - X) / n  # ∂L/∂xhat = (xhat - x)/n
-    dH = dXhat @ W.T  # ∂L/∂h = W ∂L/∂xhat
+    # ∂L/∂xhat = (xhat - x)/n
+    dXhat = np.subtract(Xhat, X, out=workspace.get("dXhat"))
+    dXhat /= n
+    dH = np.matmul(dXhat, W.T, out=workspace.get("dH"))  # ∂L/∂h = W ∂L/∂xhat
     # ∂L/∂W = h ∂L/∂xhatᵀ + (1(W x + b > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
     dW = H.T @ dXhat + ((X @ W.T + b > 0) * dH).T @ X
     # ∂L/∂b = ∂L/∂h ⊙ 1(W x + b > 0), summed over the examples
     db = (dH * (X @ W.T + b > 0)).sum(axis=0)
-    dc = dXhat.sum(axis=0)  # ∂L/∂c = ∂L/∂xhat, summed over the examples
+    # ∂L/∂c = ∂L/∂xhat, summed over the examples
+    dc = np.sum(dXhat, axis=0, out=workspace.get("dc"))
     return {
         "W": dW,
         "b": db,
@@ -112,10 +132,42 @@ def backward(params, cache, lam):
     }
 
 
-def loss_and_grad(params, X, lam):
-    """L and its gradients: forward, then backward."""
-    L, cache = forward(params, X, lam)
-    return L, backward(params, cache, lam)
+def loss_and_grad(params, X, lam, workspace=None):
+    """L and its gradients: forward, then backward (both into the workspace, if
+    given)."""
+    L, cache = forward(params, X, lam, workspace)
+    return L, backward(params, cache, lam, workspace)
+
+
+def make_workspace(sizes, n, dtype=np.float64):
+    """The arrays forward and backward write into, for batches of n examples of this dtype.
+
+    Passed as workspace= to every call, it spares each call allocating the arrays it lists.
+    The cache and the gradients those calls return are its arrays, and the next call
+    overwrites them: copy what must outlive it.
+    """
+    if len(sizes) != len(SIZES):
+        raise ValueError(f"sizes: expected {', '.join(SIZES)}, got {sizes!r}")
+    dims = dict(zip(SIZES, sizes), n=n)
+    arrays = {
+        key: np.empty(tuple(dims[k] for k in shape), dtype=dtype)
+        for key, shape in WORKSPACE.items()
+    }
+    return Workspace(arrays, fits=(sorted(dims.items()), np.dtype(dtype)))
+
+
+class Workspace(dict):
+    """make_workspace's arrays, by name; the set is fixed, so that it still fits what it was
+    made for (`fits`: the sizes and the dtype) and needs no other check."""
+
+    def __init__(self, arrays, fits):
+        super().__init__(arrays)
+        self.fits = fits
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError("a workspace's arrays are fixed; make another with make_workspace")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _fixed
 
 
 def hvp(params, X, lam, V):
@@ -223,3 +275,27 @@ def _sizes(params, data, V=None):
                 f"{name}: expected shape ({', '.join(shape)}) = {expected}, got {np.shape(array)}"
             )
     return dims
+
+
+def _workspace(workspace, dims, dtype):
+    """The workspace, once its arrays fit these sizes and the dtype of the computation; {}
+    for none, so that every workspace.get(…) is None and each operation makes a new array."""
+    if workspace is None:
+        return {}
+    if getattr(workspace, "fits", None) == (sorted(dims.items()), dtype):
+        return workspace
+    for key, shape in WORKSPACE.items():
+        expected = tuple(dims[k] for k in shape)
+        array = workspace.get(key)
+        if np.shape(array) != expected or getattr(array, "dtype", None) != dtype:
+            raise ValueError(
+                f'workspace["{key}"]: expected a {dtype} array of shape ({", ".join(shape)}) = '
+                f"{expected}, got {_describe(array)}; make it with make_workspace"
+            )
+    return workspace
+
+
+def _describe(array) -> str:
+    if array is None:
+        return "none"
+    return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"

@@ -185,7 +185,9 @@ def test_the_page_of_a_graph_renders(spec, tmp_path):
     page = tmp_path / "residual.html"
     assert run("html", "--spec", spec("residual"), "-o", page).returncode == 0
     text = page.read_text()
-    assert "<script" not in text and "def loss_and_grad(params, X, Y, lam):" in text
+    assert (
+        "<script" not in text and "def loss_and_grad(params, X, Y, lam, workspace=None):" in text
+    )
     report = page_report(page)
     assert report["errors"] == [] and report["fetched"] == []
     assert len(report["math"]) >= 20 and all(w > 0 and h > 0 for w, h in report["math"])
@@ -200,7 +202,7 @@ def test_a_graph_in_a_notebook():
     text = shown.equations._repr_markdown_()
     assert r"&= \mathbf{X}^\top \left(-\mathbf{y} + \mathbf{X} \mathbf{w}\right)" in text
     assert [type(p).__name__ for p in shown.parts()] == ["Markdown", "Figure", "Markdown"]
-    assert "def loss_and_grad(params, X, y, lam):" in shown.code._repr_markdown_()
+    assert "def loss_and_grad(params, X, y, lam, workspace=None):" in shown.code._repr_markdown_()
     second = symderiv.show(model, hvp=True).equations._repr_markdown_()
     assert r"\mathcal{R}\left\{\frac{\partial f}{\partial \mathbf{w}}\right\}" in second
     table = symderiv.show(model, memory=((5, 100), 1)).equations._repr_markdown_()

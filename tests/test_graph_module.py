@@ -99,8 +99,8 @@ def test_a_wrong_module_fails_both_proofs():
     graph, _, table = _generated("residual")
     source = (ROOT / "generated" / "residual.py").read_text()
     for wrong, right in (
-        ("dO = (softmax_O - Y) / n", "dO = (softmax_O - Y) / n * 2"),
-        ("dW3 = lam * W3 + ", "dW3 = "),
+        ("    dO /= n\n", "    dO /= n / 2\n"),
+        ("    _add_scaled(dW3, lam, W3)\n", ""),
     ):
         assert wrong in source
         module = load_source(source.replace(wrong, right), "broken")
@@ -214,3 +214,23 @@ def test_generated_graph_modules_import_numpy_only():
         source = (ROOT / "generated" / f"{name}.py").read_text()
         imports = [line for line in source.splitlines() if line.startswith(("import", "from"))]
         assert imports == ["import numpy as np"], (name, imports)
+
+
+def test_a_workspace_gives_the_same_numbers_into_its_own_arrays():
+    graph, module, _ = _generated("residual")
+    params, data = graph_point(graph, module, 6, np.random.default_rng(4))
+    sizes = tuple(np.shape(params["W1"])[::-1]) + (np.shape(params["W2"])[0],)
+    sizes = (sizes[0], sizes[2], sizes[1])  # SIZES = (d, q, h)
+    assert module.SIZES == ("d", "q", "h")
+    workspace = module.make_workspace(sizes, 6)
+    J, grads = module.loss_and_grad(params, *data)
+    J_ws, grads_ws = module.loss_and_grad(params, *data, workspace)
+    assert J_ws == pytest.approx(J, rel=1e-14)
+    assert all(relative_error(grads_ws[k], grads[k]) <= 1e-14 for k in grads)
+    assert grads_ws["W1"] is workspace["dW1"] and grads_ws["b1"] is workspace["db1"]
+    with pytest.raises(
+        ValueError, match=r'^workspace\["Z"\]: expected a float64 array of shape \(n, h\) = \(5, '
+    ):
+        module.loss_and_grad(params, *(d[:5] if np.ndim(d) else d for d in data), workspace)
+    with pytest.raises(TypeError, match="a workspace's arrays are fixed"):
+        workspace["Z"] = None

@@ -16,13 +16,14 @@ from .rules import N
 
 def graph_items(spec) -> list[Item]:
     """Every array loss_and_grad makes, statement by statement (`temporaries` unused: a
-    graph's statements hold temporaries of other sizes than their result, see `held`)."""
+    graph's statements hold temporaries of other sizes than their result, see `held`); an
+    adjoint written into an array nothing reads again (dZ into dH) makes none."""
     found = []
     for s in spec.forward:
         kept = s.target in spec.cache
-        found.append(Item("forward", s.target, spec.entries[s.target], kept, 0))
+        found.append(Item("forward", s.target, spec.entries[s.target], kept, 0, s.reuses))
     for s in spec.backward:
-        found.append(Item("backward", s.target, spec.entries[s.target], True, 0))
+        found.append(Item("backward", s.target, spec.entries[s.target], True, 0, s.reuses))
     return found
 
 
@@ -78,15 +79,22 @@ def _read(expr) -> bool:
 
 def graph_training_peak(spec, values) -> int:
     """The most numbers loss_and_grad holds at once, at `values`: what earlier statements
-    keep, and what the running statement holds (`held`). Backward starts from the cache."""
+    keep, and what the running statement holds: its result and, for an in-place chain, the
+    largest part computed as written, else all its expression needs (`held`). Backward starts
+    from the cache."""
     count = lambda e: int(sp.sympify(e).xreplace(values))  # noqa: E731
     peaks = []
     for phase in (spec.forward, spec.backward):
         kept = spec.forward if phase is spec.backward else ()
         base = sum(count(spec.entries[s.target]) for s in kept if s.target in spec.cache)
         for s in phase:
-            peaks.append(base + count(held(s.expr, spec.rows)))
-            base += count(spec.entries[s.target])
+            result = 0 if s.reuses else count(spec.entries[s.target])
+            if s.chain:
+                parts = [count(held(part, spec.rows)) for part in s.written]
+                peaks.append(base + result + max(parts, default=0))
+            else:
+                peaks.append(base + count(held(s.expr, spec.rows)))
+            base += result
     return max(peaks, default=0)
 
 
@@ -110,6 +118,8 @@ def graph_rows(spec, arrays) -> list[Row]:
     gradients = {code for _, code in spec.gradients}
     found += [
         Row("backward", i.name, i.numbers, "gradient" if i.name in gradients else "adjoint")
+        if not i.reuses
+        else Row("backward", i.name, sp.Integer(0), "reused", i.reuses)  # dZ in dH's array
         for i in arrays
         if i.phase == "backward"
     ]

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..codegen import Statement, format_python, py_tuple
+from ..codegen_inplace import chained
 from ..errors import UsageError
 from ..exprs import Softmax
 from ..render import render
-from .batch_printer import CodeError, GraphNumPyPrinter, GraphTextPrinter, untangled
+from .batch_printer import CodeError, GraphNumPyPrinter, GraphTextPrinter, flat, untangled
 from .parse import LOSSES, SQUARE
 from .rules import N, adjoint_symbol, backward, symbols_of, value
 from .spec import _reached, _walk, split_objective
@@ -86,6 +87,8 @@ class GraphModuleSpec:
     backward_equations: tuple
     hvp_equations: tuple
     identity: tuple  # parameters init_params sets to the identity (read by inv, det, logdet)
+    workspace: tuple  # of (array name, its shape as a tuple literal of size names)
+    dtype_of: str  # the arrays whose result type the computation has: "X, Y, W1, b1"
     entries: dict  # each array's number of entries by its code name (n per example), for memory
     rows: frozenset  # the symbols whose arrays have a row per example
 
@@ -152,6 +155,7 @@ class _Writer:
         self.kept: dict = {}  # an inverse or a softmax → the symbol it is kept under
         self.inline: dict = {}  # an adjoint that is one number → that number
         self.helpers: set = set()
+        self.buffers: dict = {}  # the workspace: array name → its shape in size names
         self.taken = taken
 
     def printer(self) -> GraphNumPyPrinter:
@@ -177,11 +181,46 @@ class _Writer:
     def words(self, expr) -> str:
         return GraphTextPrinter(self.text).doprint(untangled(expr))
 
-    def statement(self, symbol, expr, math, summed=False) -> Statement:
+    def statement(self, symbol, expr, math, summed=False, dead=None) -> Statement:
+        """The statement computing `expr` into `symbol`'s name; with `dead` (the arrays
+        nothing reads after it), also its in-place form, writing into the workspace."""
         code, rows = self.print(expr, summed)
         if rows and not summed:
             self.rows.add(symbol)
-        return Statement(self.code[symbol], code, math, expr)
+        target = self.code[symbol]
+        fields = {} if dead is None else self.in_place(target, expr, summed, rows, dead)
+        return Statement(target, code, math, expr, **fields)
+
+    def in_place(self, target, expr, summed, rows, dead) -> dict:
+        """The Statement fields of the in-place form (codegen_inplace's chain), where it is
+        safe: every product of two arrays one NumPy's matmul computes as the batch form
+        means, and a sum over the examples only as Gᵀ X or a column sum."""
+        printer = self.printer()
+        shape = _buffer(expr, rows and not summed)
+        out = f'workspace.get("{target}")'
+        if summed:
+            if isinstance(expr, sp.MatrixSymbol) and expr in self.rows and _vector(expr):
+                self.buffers[target] = shape
+                line = f"{target} = np.sum({printer.doprint(expr)}, axis=0, out={out})"
+                return {"chain": (line,)}
+            terms = expr.args if isinstance(expr, sp.MatAdd) else (expr,)
+            if not all(not printer.per_example(t) or _outer(t, printer) for t in terms) or not any(
+                printer.per_example(t) for t in terms
+            ):
+                return {}
+        elif not _products_safe(expr, printer):
+            return {}
+        try:
+            chain = chained(printer, target, untangled(expr), out, frozenset(dead))
+        except NotImplementedError:
+            return {}
+        if chain is None:
+            return {}
+        if chain.reused is None:
+            self.buffers[target] = shape
+        self.helpers |= chain.helpers | printer.helpers
+        reuses = chain.out if chain.reused is not None else ""
+        return {"chain": tuple(chain.lines), "reuses": reuses, "written": tuple(chain.written)}
 
     def keep(self, exprs) -> None:
         """Name each inverse and softmax of `exprs`, in order of first use."""
@@ -216,11 +255,22 @@ def graph_module_spec(graph) -> GraphModuleSpec:
 
     forward = []
     kept_symbols = dict(w.kept)
-    for equation, expr in zip(steps, values):
-        expr = w.own(expr)
+    exprs = [w.own(expr) for expr in values]
+    # what backward and hvp read of forward's arrays, and what the objective reads
+    read_after = set().union(
+        *(w.own(s.total).free_symbols for s in sweep),
+        *(w.own(c).free_symbols for s in sweep for _, c in s.terms),
+        *(w.own(t).free_symbols for _, t in tangents),
+        *(p.free_symbols for p in parts if p is not None),
+    )
+    computed = {symbols[e.target] for e in steps} | set(w.kept.values())
+    for i, (equation, expr) in enumerate(zip(steps, exprs)):
         forward += _kept_before(w, expr, kept_symbols)
+        later = set().union(read_after, *(e.free_symbols for e in exprs[i + 1 :]))
+        later |= {s for sub, s in kept_symbols.items() if sub.free_symbols & expr.free_symbols}
+        dead = {s for s in expr.free_symbols & computed if s not in later}
         math = f"{equation.target} = {w.words(value(equation.expr, symbols))}"
-        forward.append(w.statement(symbols[equation.target], expr, math))
+        forward.append(w.statement(symbols[equation.target], expr, math, dead=dead))
     forward += _kept_before(w, None, kept_symbols)
     objective = _objective(w, goal, parts)
 
@@ -251,6 +301,8 @@ def graph_module_spec(graph) -> GraphModuleSpec:
 
     backward_cache = read_cache(backward_statements)
     hvp_cache = read_cache(hvp)
+    # backward checks the workspace against the sizes and dtype forward saw
+    saved = ("dims", "dtype") if w.buffers else ()
     predict, predict_args, output, output_words, output_expr = _predict(w, steps, defined)
     data = _arguments(w)
     return GraphModuleSpec(
@@ -278,7 +330,7 @@ def graph_module_spec(graph) -> GraphModuleSpec:
         ),
         predict_sizes=_sizes_read([*predict, Statement("", output, "")]),
         objective=objective,
-        cache=tuple(dict.fromkeys(backward_cache + hvp_cache)),
+        cache=tuple(dict.fromkeys(backward_cache + hvp_cache + saved)),
         backward=tuple(backward_statements),
         backward_params=read_params(backward_statements),
         backward_cache=backward_cache,
@@ -308,6 +360,10 @@ def graph_module_spec(graph) -> GraphModuleSpec:
         backward_equations=tuple(s.math for s in backward_statements),
         hvp_equations=tuple(s.math for s in hvp),
         identity=_identity_parameters(graph),
+        workspace=tuple((k, py_tuple(v) if v else "()") for k, v in w.buffers.items()),
+        dtype_of=", ".join(
+            [a.name for a in data if a.kind != "hyperparameter"] + ["*params.values()"]
+        ),
         entries=_entries(w),
         rows=frozenset(w.rows),
     )
@@ -325,6 +381,57 @@ def _entries(w: _Writer) -> dict:
             numbers = sp.Integer(1)
         out[code] = numbers * (N if symbol in w.rows else 1)
     return out
+
+
+def _vector(m) -> bool:
+    return m.shape[0] == 1 or m.shape[1] == 1
+
+
+def _outer(term, printer) -> bool:
+    """Whether one example's `term` is g xᵀ of two per-example vectors, summed as G.T @ X."""
+    if not isinstance(term, sp.MatMul):
+        return False
+    coeff, factors = flat(term)
+    if coeff != 1 or len(factors) != 2:
+        return False
+    g, x = factors
+    return (
+        isinstance(g, sp.MatrixSymbol)
+        and isinstance(x, sp.Transpose)
+        and isinstance(x.arg, sp.MatrixSymbol)
+        and printer.batched(g)
+        and printer.batched(x)
+        and g.shape[1] == 1
+    )
+
+
+def _products_safe(expr, printer) -> bool:
+    """Whether every product of two arrays in `expr` is one np.matmul computes in the batch
+    form (A v → V @ A.T, vᵀ A → V @ A, A B), not a dot product per row or an outer product."""
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.MatMul):
+            continue
+        _, factors = flat(node)
+        if len(factors) != 2:
+            continue
+        a, b = factors
+        ra, rb = printer.batched(a), printer.batched(b)
+        if ra and rb:
+            return False
+        if not ra and not rb and a.shape[1] == 1 and a.shape[0] != 1:
+            return False  # an outer product of shared vectors
+        if not ra and rb and (b.shape[1] != 1 or _vector(a)):
+            return False
+        if ra and not rb and (a.shape[0] != 1 or _vector(b)):
+            return False
+    return True
+
+
+def _buffer(expr, batched: bool) -> tuple:
+    """The shape of `expr`'s array in code, in size names: ("n", "h") for a per-example
+    vector, ("h", "d") for a matrix, ("h",) for a shared vector."""
+    dims = tuple(str(d) for d in expr.shape if d != 1) if isinstance(expr, sp.MatrixExpr) else ()
+    return (("n",) if batched and len(dims) < 2 else ()) + dims
 
 
 def _kept_before(w: _Writer, expr, pending: dict) -> list:
@@ -373,39 +480,56 @@ def _constant(w: _Writer, name: str, total) -> bool:
 
 
 def _backward(w: _Writer, sweep) -> tuple:
-    """The backward statements (the adjoints the gradients read), and every adjoint's
-    statement by its symbol, for hvp."""
+    """The backward statements (the adjoints the gradients read, in place where it is safe),
+    and every adjoint's statement by its symbol, as written, for hvp."""
     params = w.graph.declared.parameters
-    adjoints = {}
+    totals = {}  # adjoint → (swept, its expression)
     for swept in sweep:
         adjoint = adjoint_symbol(swept.name, w.shapes[swept.name])
         total = w.own(swept.total)
         if _constant(w, swept.name, total):
             w.inline[adjoint] = total
             continue
-        adjoints[adjoint] = _adjoint_statement(w, swept, adjoint)
+        totals[adjoint] = (swept, _total_of(w, swept))
     needed = {adjoint_symbol(p, s) for p, s in params.items()}
-    for adjoint, statement in reversed(adjoints.items()):
+    for adjoint, (_, expr) in reversed(totals.items()):
         if adjoint in needed:
-            needed |= statement.expr.free_symbols
-    statements = [s for a, s in adjoints.items() if a in needed]
+            needed |= expr.free_symbols
+    adjoints = {a: _adjoint_statement(w, swept, a, expr) for a, (swept, expr) in totals.items()}
+    order = [a for a in totals if a in needed]
+    own = {a for a in order if a not in {adjoint_symbol(p, s) for p, s in params.items()}}
+    statements = []
+    for i, adjoint in enumerate(order):
+        swept, expr = totals[adjoint]
+        later = set().union(*(totals[a][1].free_symbols for a in order[i + 1 :]))
+        dead = {a for a in expr.free_symbols & own if a not in later}
+        statements.append(_adjoint_statement(w, swept, adjoint, expr, dead))
     return statements, adjoints
 
 
-def _adjoint_statement(w: _Writer, swept, adjoint) -> Statement:
-    name = swept.name
-    shape = w.shapes[name]
+def _total_of(w: _Writer, swept):
+    """The adjoint's expression: its closed form, or for a shared quantity the sum of its
+    readers' contributions (each summed over the examples where it is one example's)."""
+    shape = w.shapes[swept.name]
     if shape.per_example:
-        total = w.own(swept.total)
-        return w.statement(adjoint, total, f"{w.text[adjoint]} = {w.words(total)}")
+        return w.own(swept.total)
     terms = [w.own(c) for _, c in swept.terms]
     if not terms:  # the objective does not read it
-        zero = sp.Integer(0) if shape.is_scalar else sp.ZeroMatrix(*w.symbols[name].shape)
-        return Statement(w.code[adjoint], _zeros(w, zero), f"{w.text[adjoint]} = 0", zero)
-    total = terms[0] if len(terms) == 1 else (sp.Add if shape.is_scalar else sp.MatAdd)(*terms)
+        return sp.Integer(0) if shape.is_scalar else sp.ZeroMatrix(*w.symbols[swept.name].shape)
+    return terms[0] if len(terms) == 1 else (sp.Add if shape.is_scalar else sp.MatAdd)(*terms)
+
+
+def _adjoint_statement(w: _Writer, swept, adjoint, total, dead=None) -> Statement:
+    shape = w.shapes[swept.name]
+    words = f"{w.text[adjoint]} = {w.words(total)}"
+    if shape.per_example:
+        return w.statement(adjoint, total, words, dead=dead)
+    if total == 0 or isinstance(total, sp.ZeroMatrix):
+        return Statement(w.code[adjoint], _zeros(w, total), f"{w.text[adjoint]} = 0", total)
+    terms = total.args if isinstance(total, (sp.Add, sp.MatAdd)) else (total,)
     summed = any(w.printer().per_example(t) for t in terms)
-    math = f"{w.text[adjoint]} = {w.words(total)}" + (", summed over the examples" * summed)
-    return w.statement(adjoint, total, math, summed=True)
+    math = words + (", summed over the examples" * summed)
+    return w.statement(adjoint, total, math, summed=True, dead=dead)
 
 
 def _zeros(w: _Writer, zero) -> str:

@@ -64,6 +64,26 @@ def graph_point(graph, module, n: int, rng: np.random.Generator) -> tuple:
     return params, tuple(data)
 
 
+def workspace_errors(graph, module, n, rng, point, J, grads) -> dict:
+    """How far loss_and_grad with a workspace is from (J, grads), computed without one, per
+    parameter (J's error counts for all). The workspace starts full of NaN and is first used
+    at another point, so that an array read before it is written, or a value left from the
+    call before, shows."""
+    from .numeric import relative_error
+
+    params, data = point
+    sizes = tuple(graph_sizes(module)[k] for k in module.SIZES)
+    batch = (n,) if graph.declared.inputs else ()
+    workspace = module.make_workspace(sizes, *batch)
+    for array in workspace.values():
+        array.fill(np.nan)
+    other_params, other_data = graph_point(graph, module, n, rng)
+    module.loss_and_grad(other_params, *other_data, workspace)
+    J_ws, grads_ws = module.loss_and_grad(params, *data, workspace)
+    J_error = relative_error(J_ws, J)
+    return {name: max(J_error, relative_error(grads_ws[name], grads[name])) for name in grads}
+
+
 def _identity_read(graph) -> set:
     return {
         node.args[0].name
@@ -80,8 +100,13 @@ def check_graph_module(graph, module, batches=(1, 5), seed=0) -> Report:
     errors = {}
     for n in batches if graph.declared.inputs else batches[:1]:
         params, data = graph_point(graph, module, n, rng)
-        _, grads = module.loss_and_grad(params, *data)
+        J, grads = module.loss_and_grad(params, *data)
         found = best_errors(grads, lambda h: central_differences(module, params, data, h))
+        if getattr(module, "WORKSPACE", None):
+            for name, error in workspace_errors(
+                graph, module, n, rng, (params, data), J, grads
+            ).items():
+                found[name] = max(found[name], error)
         V = random_direction(module, params, rng)
         HV = module.hvp(params, *data, V)
         found.update(best_errors(HV, lambda h: hvp_differences(module, params, data, V, h), "HV "))
