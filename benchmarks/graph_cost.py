@@ -4,11 +4,12 @@ equations, and the catalogue's examples as whole processes.
 Run from the repository root:  python benchmarks/graph_cost.py
 
 For each chain it times, in this process, the median of REPEATS runs of: reading and checking
-the equations, the backward sweep, the document's equations (LaTeX), and the figure's dot
-source; and prints each one's time per equation, whose ratio to the 10-equation chain says
-whether generation stays linear. Then the whole process `symderiv latex --spec` for every
-catalogue example (start-up included). Nothing here is a test: the numbers depend on the
-machine.
+the equations, the backward sweep, the document's equations (LaTeX), the figure's dot source,
+and the NumPy module's statements (before formatting); and prints each one's time per
+equation, whose ratio to the 10-equation chain says whether generation stays linear. Then, for
+every catalogue example, the whole process that derives it and writes its document, figure
+and module (`symderiv build` of a config with that one model, outputs tex, svg and py),
+start-up included. Nothing here is a test: the numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from symderiv.figure import dot_source
 from symderiv.graphs.document import figure_of, graph_equations
+from symderiv.graphs.module import graph_module_spec
 from symderiv.graphs.rules import backward
 from symderiv.graphs.spec import graph_from_mapping
 
@@ -59,6 +61,7 @@ def stages(data: dict) -> dict:
         "backward": median_seconds(lambda: backward(graph)),
         "latex": median_seconds(lambda: graph_equations(graph)),
         "dot": median_seconds(lambda: dot_source(figure_of(graph))),
+        "module": median_seconds(lambda: graph_module_spec(graph)),
     }
 
 
@@ -71,17 +74,23 @@ def main() -> None:
         first = first or per
         cells = "  ".join(f"{k} {v:.3f} s ({per[k] / first[k]:.2f}×)" for k, v in found.items())
         print(f"  {n:4d} equations: {cells}")
-    print("catalogue, whole process `symderiv latex --spec` (median of 3):")
+    print("catalogue, whole process `symderiv build`: tex, svg and py (median of 3):")
     config = tomllib.loads(Path("pyproject.toml").read_text())["tool"]["symderiv"]
     with tempfile.TemporaryDirectory() as folder:
         for table in config["models"]:
             if "equations" not in table:
                 continue
-            spec = Path(folder) / f"{table['name']}.toml"
-            spec.write_text(_toml({k: v for k, v in table.items() if k != "outputs"}))
-            command = [sys.executable, "-m", "symderiv", "latex", "--spec", str(spec)]
+            project = Path(folder) / table["name"]
+            project.mkdir()
+            model = {k: v for k, v in table.items() if k != "outputs"}
+            (project / "symderiv.toml").write_text(
+                'output-dir = "out"\n[[models]]\n'
+                + _toml(model)
+                + 'outputs = ["tex", "svg", "py"]\n'
+            )
+            command = [sys.executable, "-m", "symderiv", "build"]
             seconds = median_seconds(
-                lambda: subprocess.run(command, capture_output=True, check=True)
+                lambda: subprocess.run(command, capture_output=True, check=True, cwd=project)
             )
             print(f"  {table['name']:18s} {seconds:.2f} s")
 

@@ -8,8 +8,12 @@ from helpers import ROOT, run
 README = (ROOT / "README.md").read_text()
 
 
+def _blocks() -> list:
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
 def test_python_example_runs():
-    (code,) = [c for c in re.findall(r"```python\n(.*?)```", README, re.S) if "import numpy" in c]
+    (code,) = [c for c in _blocks() if "import numpy" in c and "import ridge" not in c]
     namespace = {}
     exec(code, namespace)
     assert sorted(namespace["grads"]) == ["W1", "W2", "b1"]
@@ -19,8 +23,8 @@ def test_python_example_runs():
 
 
 def test_workspace_example_runs_and_trains():
-    blocks = re.findall(r"```python\n(.*?)```", README, re.S)
-    (setup,) = [c for c in blocks if "import numpy" in c]
+    blocks = _blocks()
+    (setup,) = [c for c in blocks if "import numpy" in c and "import ridge" not in c]
     (loop,) = [c for c in blocks if "make_workspace" in c]
     namespace = {}
     exec(setup, namespace)
@@ -60,3 +64,29 @@ def test_the_graph_example_derives(tmp_path):
         r"&= \mathbf{X}^\top \left(-\mathbf{y} + \mathbf{X} \mathbf{w}\right) + \lambda \mathbf{w}"
         in text
     )
+
+
+def test_the_graph_example_from_equation_to_pdf_and_code(tmp_path, monkeypatch):
+    """The README's ridge regression as a newcomer runs it: each command it gives, the PDF,
+    the module proven by check --validate, and the training loop, which finds w."""
+    from helpers import compile_tex
+
+    (spec,) = [c for c in re.findall(r"```toml\n(.*?)```", README, re.S) if "equations" in c]
+    (tmp_path / "ridge.toml").write_text(spec)
+    commands = re.findall(
+        r"^    symderiv (\S+ [^#\n]*?--spec ridge\.toml.*?)(?:  +#|$)", README, re.M
+    )
+    assert len(commands) == 4, commands
+    for command in commands:
+        words = command.split(" && ")[0].split()
+        done = run(*words, cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stdout, done.stderr)
+    assert "check: ok" in done.stdout  # the last one: check --validate
+    compile_tex(tmp_path / "ridge.tex")
+    assert (tmp_path / "ridge.pdf").stat().st_size > 10_000
+    assert "dw = X.T @ (X @ w - y) + lam * w" in (tmp_path / "ridge.py").read_text()
+    (loop,) = [c for c in _blocks() if "import ridge" in c]
+    monkeypatch.syspath_prepend(str(tmp_path))
+    namespace = {}
+    exec(loop, namespace)
+    assert abs(namespace["params"]["w"] - range(5)).max() < 0.05

@@ -264,11 +264,15 @@ def graph_module_spec(graph) -> GraphModuleSpec:
         *(p.free_symbols for p in parts if p is not None),
     )
     computed = {symbols[e.target] for e in steps} | set(w.kept.values())
+    last = _last_reads(exprs)
     for i, (equation, expr) in enumerate(zip(steps, exprs)):
         forward += _kept_before(w, expr, kept_symbols)
-        later = set().union(read_after, *(e.free_symbols for e in exprs[i + 1 :]))
-        later |= {s for sub, s in kept_symbols.items() if sub.free_symbols & expr.free_symbols}
-        dead = {s for s in expr.free_symbols & computed if s not in later}
+        later = {s for sub, s in kept_symbols.items() if sub.free_symbols & expr.free_symbols}
+        dead = {
+            s
+            for s in expr.free_symbols & computed
+            if last[s] == i and s not in read_after and s not in later
+        }
         math = f"{equation.target} = {w.words(value(equation.expr, symbols))}"
         forward.append(w.statement(symbols[equation.target], expr, math, dead=dead))
     forward += _kept_before(w, None, kept_symbols)
@@ -301,6 +305,7 @@ def graph_module_spec(graph) -> GraphModuleSpec:
 
     backward_cache = read_cache(backward_statements)
     hvp_cache = read_cache(hvp)
+    hvp_reads = reads(hvp)
     # backward checks the workspace against the sizes and dtype forward saw
     saved = ("dims", "dtype") if w.buffers else ()
     predict, predict_args, output, output_words, output_expr = _predict(w, steps, defined)
@@ -343,7 +348,7 @@ def graph_module_spec(graph) -> GraphModuleSpec:
         hvp_directions=tuple(
             (p, w.code[tangent_symbol(p, s)])
             for p, s in params.items()
-            if tangent_symbol(p, s) in reads(hvp)
+            if tangent_symbol(p, s) in hvp_reads
         ),
         hvp_cache=hvp_cache,
         hvp_gradients=tuple(
@@ -381,6 +386,15 @@ def _entries(w: _Writer) -> dict:
             numbers = sp.Integer(1)
         out[code] = numbers * (N if symbol in w.rows else 1)
     return out
+
+
+def _last_reads(exprs) -> dict:
+    """{symbol: the index of the last expression that reads it}."""
+    last = {}
+    for i, expr in enumerate(exprs):
+        for s in expr.free_symbols:
+            last[s] = i
+    return last
 
 
 def _vector(m) -> bool:
@@ -497,12 +511,13 @@ def _backward(w: _Writer, sweep) -> tuple:
             needed |= expr.free_symbols
     adjoints = {a: _adjoint_statement(w, swept, a, expr) for a, (swept, expr) in totals.items()}
     order = [a for a in totals if a in needed]
-    own = {a for a in order if a not in {adjoint_symbol(p, s) for p, s in params.items()}}
+    gradients = {adjoint_symbol(p, s) for p, s in params.items()}
+    own = {a for a in order if a not in gradients}
     statements = []
+    last = _last_reads([totals[a][1] for a in order])
     for i, adjoint in enumerate(order):
         swept, expr = totals[adjoint]
-        later = set().union(*(totals[a][1].free_symbols for a in order[i + 1 :]))
-        dead = {a for a in expr.free_symbols & own if a not in later}
+        dead = {a for a in expr.free_symbols & own if last[a] == i}
         statements.append(_adjoint_statement(w, swept, adjoint, expr, dead))
     return statements, adjoints
 

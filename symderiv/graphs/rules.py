@@ -11,6 +11,7 @@ reverse order of the equations, each adjoint the sum of the contributions of its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -228,6 +229,7 @@ def _call_vjp(name: str, g, args, formula=None) -> tuple:
     return (g * sp.Inverse(a).T,)  # logdet
 
 
+@lru_cache(maxsize=4096)
 def adjoint_symbol(name: str, shape):
     """∂J/∂name as a symbol of the name's shape: dz, dW1, dJ."""
     if shape.is_scalar:

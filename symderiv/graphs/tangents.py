@@ -10,6 +10,8 @@ softmax(v)ᵀR{v}, R{tr A} = tr R{A}, R{det A} = det A · tr(A⁻¹ R{A}).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 from ..exprs import Dot, Elementwise, FrobeniusSq, LogSumExp, Softmax, Total, total
@@ -124,6 +126,7 @@ def _leaf(expr, known):
     return None if d is None else expr * sp.Trace(sp.Inverse(a) * d)
 
 
+@lru_cache(maxsize=4096)
 def tangent_symbol(name: str, shape):
     """R{name} as a symbol of the name's shape: rz, rW1 (V_W1 for a parameter)."""
     if shape.is_scalar:
