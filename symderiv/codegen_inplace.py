@@ -234,6 +234,11 @@ def chained(printer, target, expr, out, dead=frozenset()):
     """The Chain computing `expr` into `target` in place (its lines, the parts computed as
     written, the helpers they call, the dead array it reused), or None if `expr` has no such
     form (a leaf, a helper function's result, a per-example sum)."""
+    # an array read twice by the expression cannot take the result: its second reading
+    # would see the first operation's output (∂J/∂g ⊙ h − ∂J/∂g ⊙ x into ∂J/∂g)
+    dead = frozenset(
+        a for a in dead if sum(node == a for node in sp.preorder_traversal(expr)) == 1
+    )
     chain = Chain(printer, target, out, dead)
     if expr is None or not _is_array_op(expr) or not chain.into(expr):
         return None

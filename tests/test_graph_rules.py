@@ -44,6 +44,16 @@ MORE = {  # operations the catalogue does not use, each in a small graph of its 
         "equations": ["o = a * (W @ x)", "f = sigmoid_cross_entropy(o, y) + a ** 2 / 2"],
     },
 }
+MORE["a scalar spread over an array, an adjoint read twice in one statement"] = {
+    "inputs": {"x": "d", "y": "q"},
+    "parameters": {"Wt": "d d", "Wh": "d d", "V": "q d", "c": ""},
+    "equations": [
+        "t = sigmoid(Wt @ x)",
+        "h = tanh(Wh @ x) + c",
+        "g = t * h + (1 - t) * x",
+        "L = softmax_cross_entropy(V @ g, y)",
+    ],
+}
 GRAPHS = {**CATALOGUE, **MORE}
 
 

@@ -199,10 +199,11 @@ class _Reader:
         symbol = sign.get(type(node.op))
         if symbol is None:
             self.fail(node, f"the operator {_what(node.op)} is not allowed")
-        if symbol in "+-":
-            if a.dims != b.dims:
+        if symbol in "+-":  # a scalar and an array: the scalar in every entry (1 - t)
+            if a.dims != b.dims and not (a.is_scalar or b.is_scalar):
                 self.fail(node, f"{symbol} needs two terms of one shape, not {a} and {b}")
-            return Node("add" if symbol == "+" else "sub", (left, right), Shape(a.dims, each))
+            dims = b.dims if a.is_scalar else a.dims
+            return Node("add" if symbol == "+" else "sub", (left, right), Shape(dims, each))
         if symbol == "*":
             if a.is_scalar or b.is_scalar:
                 scalar, other = (left, right) if a.is_scalar else (right, left)

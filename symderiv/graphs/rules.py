@@ -97,7 +97,7 @@ def value(node: Node, symbols: dict):
     if op == "neg":
         return -args[0]
     if op in ("add", "sub"):
-        a, b = args
+        a, b = (_spread(x, node.shape) for x in args)
         return a + b if op == "add" else a - b
     if op == "scale":
         c, a = args
@@ -167,10 +167,9 @@ def _local(node: Node, g, args) -> tuple:
     op = node.op
     if op == "neg":
         return (-g,)
-    if op == "add":
-        return (g, g)
-    if op == "sub":
-        return (g, -g)
+    if op in ("add", "sub"):  # a scalar spread over an array gets the sum of g's entries
+        a, b = (g if not _spread_over(x, node) else _entry_sum(g, _ones(node)) for x in args)
+        return (a, b) if op == "add" else (a, -b)
     if op == "scale":  # c a, c a scalar
         c, a = args
         return (_entry_sum(g, a), c * g)
@@ -191,6 +190,21 @@ def _local(node: Node, g, args) -> tuple:
         k = int(node.name)
         return (_times(g, _apply(sp.Lambda(t, k * t ** (k - 1)), args[0])),)
     return _call_vjp(node.name, g, args, node.formula)
+
+
+def _spread(x, shape):
+    """x as a term of an array of `shape`: a scalar is c 1 (c in every entry)."""
+    if shape.is_scalar or isinstance(x, sp.MatrixExpr):
+        return x
+    return sp.MatMul(x, sp.OneMatrix(*(_size(d) for d in shape.dims)))
+
+
+def _spread_over(x, node) -> bool:
+    return not node.shape.is_scalar and not isinstance(x, sp.MatrixExpr)
+
+
+def _ones(node):
+    return sp.OneMatrix(*(_size(d) for d in node.shape.dims))
 
 
 def _scaled(c, m):
