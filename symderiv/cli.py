@@ -8,6 +8,7 @@ interrupt even during start-up gives no traceback.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -43,6 +44,20 @@ def main(argv=None) -> int:
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1])
         sys.unraisablehook = hook
+
+
+def program() -> None:
+    """The `symderiv` program (and `python -m symderiv`): main's status, then the process
+    ends at once. By then every output is written and closed and the streams are flushed
+    here; what is left is Python's teardown of every object SymPy made, a third of a second
+    that no one waits for. main itself returns, for callers in a process of their own."""
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head): nothing more can be said
+            pass
+    os._exit(status)
 
 
 def _quiet(info, hook) -> None:

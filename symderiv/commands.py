@@ -10,7 +10,6 @@ import contextlib
 import difflib
 import re
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from .activations import CHOICES
@@ -116,7 +115,7 @@ def parser() -> Parser:
         epilog="`symderiv COMMAND --help` gives a command's options.",
         formatter_class=_formatter,
     )
-    p.add_argument("--version", action="version", version=f"symderiv {_version()}")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = p.add_subparsers(
         dest="command", title="commands", metavar="COMMAND", parser_class=Parser
     )
@@ -192,7 +191,17 @@ def parser() -> Parser:
     return p
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"symderiv {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("symderiv")
     except metadata.PackageNotFoundError:  # run from a checkout that was never installed

@@ -7,10 +7,17 @@ from .derivation import derive
 from .errors import UsageError
 from .extended_figure import extended_graph_of
 from .figure import dot_source, graph_of, pdf, svg, tikz_groups, tikz_layout
-from .html_page import page
 from .latex_document import document, fragment
 from .render import render
 from .tape import build_tape
+
+
+def page(model, lang: str) -> str:
+    """The web page (imported when asked: latex2mathml is for pages only)."""
+    from .html_page import page as html
+
+    return html(model, lang)
+
 
 # kind → (file name suffix, how to make it)
 KINDS = {
