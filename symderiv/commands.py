@@ -263,7 +263,7 @@ def _graph_latex(graph, args) -> int:
 
     memory = args.memory or None
     if args.sizes is not None or args.batch is not None:
-        from .graphs.module import _sizes as size_names
+        from .graphs.module import size_names
         from .latex_memory import At
 
         if not args.memory:
@@ -336,7 +336,7 @@ def cmd_memory(args) -> int:
     model = model_from(args, graphs=True)
     if not isinstance(model, Model):
         from .graphs.memory import graph_table
-        from .graphs.module import _sizes as size_names
+        from .graphs.module import size_names
 
         if args.batch is None and not model.declared.inputs:
             args.batch = 1  # a graph without inputs has no minibatch
@@ -521,9 +521,9 @@ def model_summary(model) -> str:
     from .codegen import summary
 
     if not isinstance(model, Model):
-        from .graphs.module import _summary
+        from .graphs.module import graph_summary
 
-        text = _summary(model).rstrip(".")
+        text = graph_summary(model).rstrip(".")
         return text[0].lower() + text[1:]
     text = summary(model).rstrip(".")
     return text[0].lower() + text[1:]

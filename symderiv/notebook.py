@@ -101,13 +101,13 @@ def show(
 def graph_memory_option(memory, graph):
     """show()'s `memory` for a graph: None, True, or an At from (sizes, n[, dtype]) with the
     graph's sizes in SIZES order."""
-    from .graphs.module import _sizes
+    from .graphs.module import size_names
     from .latex_memory import At
     from .memory import BYTES
 
     if memory is None or memory is False or memory is True:
         return memory or None
-    names = _sizes(graph)
+    names = size_names(graph)
     try:
         at = memory if isinstance(memory, At) else At(*memory)
         sizes = tuple(int(v) for v in at.sizes)

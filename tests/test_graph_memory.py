@@ -12,7 +12,7 @@ from helpers import ROOT, run
 from test_graph_module import CATALOGUE
 
 from symderiv.graphs.memory import graph_prediction_peak, graph_size_values, graph_training_peak
-from symderiv.graphs.module import _sizes, graph_module_spec
+from symderiv.graphs.module import graph_module_spec, size_names
 from symderiv.graphs.spec import graph_from_mapping
 from symderiv.validation.numeric import load_file
 
@@ -26,7 +26,7 @@ WITHIN = 0.2
 def _measured(name):
     graph = graph_from_mapping(CATALOGUE[name], name)
     module = load_file(ROOT / "generated" / f"{name}.py")
-    names = _sizes(graph)
+    names = size_names(graph)
     dims = {k: SIZES[k] for k in names}
     rng = np.random.default_rng(0)
     params = module.init_params(tuple(dims.values()), rng)

@@ -10,7 +10,7 @@ import sympy as sp
 from ..errors import UsageError
 from ..exprs import Elementwise
 from ..memory import HELPER_ARRAYS, IN_PLACE, Item, Row, table_text
-from .module import _sizes, graph_module_spec
+from .module import graph_module_spec, size_names
 from .rules import N
 
 
@@ -128,7 +128,7 @@ def graph_rows(spec, arrays) -> list[Row]:
 
 def graph_size_values(graph, spec, sizes, n) -> dict:
     """{size symbol: value} for `sizes` in SIZES order, and n for a graph with inputs."""
-    names = _sizes(graph)
+    names = size_names(graph)
     if len(sizes) != len(names) or min(sizes, default=1) <= 0:
         raise UsageError(
             f"--sizes {','.join(map(str, sizes)) or '(none)'} is not allowed; graph "

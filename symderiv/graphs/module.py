@@ -13,29 +13,19 @@ hyperparameters, each by its declared name.
 
 from __future__ import annotations
 
-import keyword
 import re
 from dataclasses import dataclass
 
 import sympy as sp
 
 from ..codegen import Statement, format_python, py_tuple
-from ..codegen_inplace import chained
-from ..errors import UsageError
-from ..exprs import Softmax
 from ..render import render
-from .batch_printer import CodeError, GraphNumPyPrinter, GraphTextPrinter, flat, untangled
+from .batch_printer import untangled
 from .parse import LOSSES, SQUARE
-from .rules import N, adjoint_symbol, backward, symbols_of, value
+from .rules import N, adjoint_symbol, backward, value
 from .spec import _reached, _walk, split_objective
 from .tangents import hessian_vector, tangent_symbol
-
-# Names the module's functions use for themselves; a quantity's code name avoids them.
-RESERVED = {
-    "np", "n", "dims", "params", "cache", "V", "float", "sum", "init_params", "predict",
-    "forward", "backward", "loss_and_grad", "hvp", "hessian", "max_bytes", "PARAMETERS",
-    "SHAPES", "DATA", "HYPERPARAMETERS", "SIZES", "HESSIAN_MAX_BYTES",
-}  # fmt: skip
+from .writer import Writer, last_reads
 
 
 @dataclass(frozen=True)
@@ -93,153 +83,8 @@ class GraphModuleSpec:
     rows: frozenset  # the symbols whose arrays have a row per example
 
 
-def _shapes(graph) -> dict:
-    return {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
-
-
-def _code_names(graph, shapes) -> dict:
-    """{name: its name in code}: inputs and per-example vectors capitalized (x → X), the rest
-    kept; a name that would clash with another or with Python gets a trailing underscore."""
-    taken = set(RESERVED)
-    out = {}
-    for name in (*graph.declared.shapes(), *(e.target for e in graph.equations)):
-        shape = shapes[name]
-        wanted = name
-        if name in graph.declared.inputs or (shape.per_example and not shape.is_scalar):
-            wanted = name[0].upper() + name[1:]
-        out[name] = _free(wanted, taken)
-    return out
-
-
-def _free(wanted: str, taken: set) -> str:
-    while wanted in taken or keyword.iskeyword(wanted) or keyword.issoftkeyword(wanted):
-        wanted += "_"
-    taken.add(wanted)
-    return wanted
-
-
-class _Writer:
-    """The graph's symbols (each quantity, its adjoint ∂J/∂·, its tangent R{·} and its
-    adjoint's tangent) with their names in code and in comments, and the printing state:
-    which arrays have a row per example, what is kept or put in."""
-
-    def __init__(self, graph):
-        self.graph = graph
-        self.shapes = _shapes(graph)
-        self.symbols = symbols_of(self.shapes)
-        self.batch = bool(graph.declared.inputs)
-        code = _code_names(graph, self.shapes)
-        self.code, self.text, self.logical = {}, {}, set()
-        taken = set(code.values()) | RESERVED
-        params = graph.declared.parameters
-        J = graph.objective
-        for name, shape in self.shapes.items():
-            shown = "λ" if name == "lam" else name
-            own = code[name]
-            roles = (
-                (self.symbols[name], own, shown),
-                (adjoint_symbol(name, shape), "d" + own, f"∂{J}/∂{shown}"),
-                (tangent_symbol(name, shape), ("v" if name in params else "r") + own,
-                 f"V_{shown}" if name in params else f"R{{{shown}}}"),
-                (tangent_symbol("d" + name, shape), "rd" + own, f"R{{∂{J}/∂{shown}}}"),
-            )  # fmt: skip
-            for i, (symbol, c, t) in enumerate(roles):
-                self.code[symbol] = c if i == 0 else _free(c, taken)
-                self.text[symbol] = t
-                if shape.per_example:
-                    self.logical.add(symbol)
-        if self.batch:
-            self.logical.add(N)
-            self.text[N] = "n"
-        self.rows = {self.symbols[n] for n in graph.declared.inputs}
-        self.kept: dict = {}  # an inverse or a softmax → the symbol it is kept under
-        self.inline: dict = {}  # an adjoint that is one number → that number
-        self.helpers: set = set()
-        self.buffers: dict = {}  # the workspace: array name → its shape in size names
-        self.taken = taken
-
-    def printer(self) -> GraphNumPyPrinter:
-        return GraphNumPyPrinter(self.code, self.rows, self.logical, self.batch)
-
-    def own(self, expr):
-        """expr with kept quantities read by name and constant adjoints put in."""
-        return untangled(expr).xreplace(self.kept).xreplace(self.inline)
-
-    def print(self, expr, summed=False) -> tuple[str, bool]:
-        """(code, whether it has a row per example) of an expression already `own`."""
-        printer = self.printer()
-        try:
-            code = printer.summed(expr) if summed else printer.doprint(expr)
-        except CodeError as e:
-            raise UsageError(
-                f"graph {self.graph.name!r} cannot become NumPy code: {e}; in code a "
-                "per-example quantity is a scalar or a vector (a row per example)"
-            ) from None
-        self.helpers |= printer.helpers
-        return code, printer.batched(expr)
-
-    def words(self, expr) -> str:
-        return GraphTextPrinter(self.text).doprint(untangled(expr))
-
-    def statement(self, symbol, expr, math, summed=False, dead=None) -> Statement:
-        """The statement computing `expr` into `symbol`'s name; with `dead` (the arrays
-        nothing reads after it), also its in-place form, writing into the workspace."""
-        code, rows = self.print(expr, summed)
-        if rows and not summed:
-            self.rows.add(symbol)
-        target = self.code[symbol]
-        fields = {} if dead is None else self.in_place(target, expr, summed, rows, dead)
-        return Statement(target, code, math, expr, **fields)
-
-    def in_place(self, target, expr, summed, rows, dead) -> dict:
-        """The Statement fields of the in-place form (codegen_inplace's chain), where it is
-        safe: every product of two arrays one NumPy's matmul computes as the batch form
-        means, and a sum over the examples only as Gᵀ X or a column sum."""
-        printer = self.printer()
-        shape = _buffer(expr, rows and not summed)
-        out = f'workspace.get("{target}")'
-        if summed:
-            if isinstance(expr, sp.MatrixSymbol) and expr in self.rows and _vector(expr):
-                self.buffers[target] = shape
-                line = f"{target} = np.sum({printer.doprint(expr)}, axis=0, out={out})"
-                return {"chain": (line,)}
-            terms = expr.args if isinstance(expr, sp.MatAdd) else (expr,)
-            if not all(not printer.per_example(t) or _outer(t, printer) for t in terms) or not any(
-                printer.per_example(t) for t in terms
-            ):
-                return {}
-        elif not _products_safe(expr, printer):
-            return {}
-        try:
-            chain = chained(printer, target, untangled(expr), out, frozenset(dead))
-        except NotImplementedError:
-            return {}
-        if chain is None:
-            return {}
-        if chain.reused is None:
-            self.buffers[target] = shape
-        self.helpers |= chain.helpers | printer.helpers
-        reuses = chain.out if chain.reused is not None else ""
-        return {"chain": tuple(chain.lines), "reuses": reuses, "written": tuple(chain.written)}
-
-    def keep(self, exprs) -> None:
-        """Name each inverse and softmax of `exprs`, in order of first use."""
-        for expr in exprs:
-            for sub in sp.preorder_traversal(untangled(expr)):
-                if isinstance(sub, (sp.Inverse, Softmax)) and sub not in self.kept:
-                    arg = sub.args[0]
-                    label = "inv_" if isinstance(sub, sp.Inverse) else "softmax_"
-                    base = self.code.get(arg, str(len(self.kept) + 1))
-                    symbol = sp.MatrixSymbol(f"_kept{len(self.kept)}", *sub.shape)
-                    self.code[symbol] = _free(label + base, self.taken)
-                    self.text[symbol] = self.words(sub)
-                    if any(a in self.logical for a in sub.free_symbols):
-                        self.logical.add(symbol)
-                    self.kept[sub] = symbol
-
-
 def graph_module_spec(graph) -> GraphModuleSpec:
-    w = _Writer(graph)
+    w = Writer(graph)
     declared, symbols = graph.declared, w.symbols
     defined = {e.target: e for e in graph.equations}
     reached = _reached(graph.objective, defined)
@@ -264,7 +109,7 @@ def graph_module_spec(graph) -> GraphModuleSpec:
         *(p.free_symbols for p in parts if p is not None),
     )
     computed = {symbols[e.target] for e in steps} | set(w.kept.values())
-    last = _last_reads(exprs)
+    last = last_reads(exprs)
     for i, (equation, expr) in enumerate(zip(steps, exprs)):
         forward += _kept_before(w, expr, kept_symbols)
         later = {s for sub, s in kept_symbols.items() if sub.free_symbols & expr.free_symbols}
@@ -312,12 +157,12 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     data = _arguments(w)
     return GraphModuleSpec(
         name=graph.name,
-        summary=_summary(graph),
+        summary=graph_summary(graph),
         parameters=tuple(
             (p, w.code[symbols[p]], py_tuple(_code_shape(s))) for p, s in params.items()
         ),
         parameter_names=py_tuple(params),
-        sizes=py_tuple(_sizes(graph)),
+        sizes=py_tuple(size_names(graph)),
         data=data,
         args=", ".join(a.name for a in data),
         data_dict=_arrays(data),
@@ -374,7 +219,7 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     )
 
 
-def _entries(w: _Writer) -> dict:
+def _entries(w: Writer) -> dict:
     """{code name: how many numbers its array holds}, n of them per example for an array with
     a row per example."""
     out = {}
@@ -388,67 +233,7 @@ def _entries(w: _Writer) -> dict:
     return out
 
 
-def _last_reads(exprs) -> dict:
-    """{symbol: the index of the last expression that reads it}."""
-    last = {}
-    for i, expr in enumerate(exprs):
-        for s in expr.free_symbols:
-            last[s] = i
-    return last
-
-
-def _vector(m) -> bool:
-    return m.shape[0] == 1 or m.shape[1] == 1
-
-
-def _outer(term, printer) -> bool:
-    """Whether one example's `term` is g xᵀ of two per-example vectors, summed as G.T @ X."""
-    if not isinstance(term, sp.MatMul):
-        return False
-    coeff, factors = flat(term)
-    if coeff != 1 or len(factors) != 2:
-        return False
-    g, x = factors
-    return (
-        isinstance(g, sp.MatrixSymbol)
-        and isinstance(x, sp.Transpose)
-        and isinstance(x.arg, sp.MatrixSymbol)
-        and printer.batched(g)
-        and printer.batched(x)
-        and g.shape[1] == 1
-    )
-
-
-def _products_safe(expr, printer) -> bool:
-    """Whether every product of two arrays in `expr` is one np.matmul computes in the batch
-    form (A v → V @ A.T, vᵀ A → V @ A, A B), not a dot product per row or an outer product."""
-    for node in sp.preorder_traversal(expr):
-        if not isinstance(node, sp.MatMul):
-            continue
-        _, factors = flat(node)
-        if len(factors) != 2:
-            continue
-        a, b = factors
-        ra, rb = printer.batched(a), printer.batched(b)
-        if ra and rb:
-            return False
-        if not ra and not rb and a.shape[1] == 1 and a.shape[0] != 1:
-            return False  # an outer product of shared vectors
-        if not ra and rb and (b.shape[1] != 1 or _vector(a)):
-            return False
-        if ra and not rb and (a.shape[0] != 1 or _vector(b)):
-            return False
-    return True
-
-
-def _buffer(expr, batched: bool) -> tuple:
-    """The shape of `expr`'s array in code, in size names: ("n", "h") for a per-example
-    vector, ("h", "d") for a matrix, ("h",) for a shared vector."""
-    dims = tuple(str(d) for d in expr.shape if d != 1) if isinstance(expr, sp.MatrixExpr) else ()
-    return (("n",) if batched and len(dims) < 2 else ()) + dims
-
-
-def _kept_before(w: _Writer, expr, pending: dict) -> list:
+def _kept_before(w: Writer, expr, pending: dict) -> list:
     """Statements computing the kept quantities `expr` reads (every one left, for None),
     taken out of `pending`."""
     out = []
@@ -460,7 +245,7 @@ def _kept_before(w: _Writer, expr, pending: dict) -> list:
     return out
 
 
-def _objective(w: _Writer, goal, parts) -> Statement:
+def _objective(w: Writer, goal, parts) -> Statement:
     """J = (1/n) Σᵢ Lᵢ + s: the per-example part reduced over the rows, the shared part once."""
     each, once = parts
     terms, words = [], []
@@ -482,7 +267,7 @@ def _objective(w: _Writer, goal, parts) -> Statement:
     return Statement(name, f"float({' + '.join(terms)})", math, expr)
 
 
-def _constant(w: _Writer, name: str, total) -> bool:
+def _constant(w: Writer, name: str, total) -> bool:
     """Whether an adjoint is one number to put in where it is read (∂J/∂L = 1/n): a scalar of
     numbers, n and hyperparameters only; a per-example one only if it shows its 1/n."""
     if isinstance(total, sp.MatrixExpr) or total.atoms(sp.MatrixSymbol):
@@ -493,7 +278,7 @@ def _constant(w: _Writer, name: str, total) -> bool:
     return name == w.graph.objective or not w.shapes[name].per_example or N in total.free_symbols
 
 
-def _backward(w: _Writer, sweep) -> tuple:
+def _backward(w: Writer, sweep) -> tuple:
     """The backward statements (the adjoints the gradients read, in place where it is safe),
     and every adjoint's statement by its symbol, as written, for hvp."""
     params = w.graph.declared.parameters
@@ -514,7 +299,7 @@ def _backward(w: _Writer, sweep) -> tuple:
     gradients = {adjoint_symbol(p, s) for p, s in params.items()}
     own = {a for a in order if a not in gradients}
     statements = []
-    last = _last_reads([totals[a][1] for a in order])
+    last = last_reads([totals[a][1] for a in order])
     for i, adjoint in enumerate(order):
         swept, expr = totals[adjoint]
         dead = {a for a in expr.free_symbols & own if last[a] == i}
@@ -522,7 +307,7 @@ def _backward(w: _Writer, sweep) -> tuple:
     return statements, adjoints
 
 
-def _total_of(w: _Writer, swept):
+def _total_of(w: Writer, swept):
     """The adjoint's expression: its closed form, or for a shared quantity the sum of its
     readers' contributions (each summed over the examples where it is one example's)."""
     shape = w.shapes[swept.name]
@@ -534,7 +319,7 @@ def _total_of(w: _Writer, swept):
     return terms[0] if len(terms) == 1 else (sp.Add if shape.is_scalar else sp.MatAdd)(*terms)
 
 
-def _adjoint_statement(w: _Writer, swept, adjoint, total, dead=None) -> Statement:
+def _adjoint_statement(w: Writer, swept, adjoint, total, dead=None) -> Statement:
     shape = w.shapes[swept.name]
     words = f"{w.text[adjoint]} = {w.words(total)}"
     if shape.per_example:
@@ -547,11 +332,11 @@ def _adjoint_statement(w: _Writer, swept, adjoint, total, dead=None) -> Statemen
     return w.statement(adjoint, total, math, summed=True, dead=dead)
 
 
-def _zeros(w: _Writer, zero) -> str:
+def _zeros(w: Writer, zero) -> str:
     return "0.0" if zero == 0 else w.print(zero)[0]
 
 
-def _gradient(w: _Writer, parameter: str, symbol, statements) -> str:
+def _gradient(w: Writer, parameter: str, symbol, statements) -> str:
     """The code returned for a parameter: its statement's name, or zeros where nothing is
     computed (R{∂J/∂θ} = 0 where θ enters J linearly and alone)."""
     name = w.code[symbol]
@@ -560,7 +345,7 @@ def _gradient(w: _Writer, parameter: str, symbol, statements) -> str:
     return f'np.zeros_like(params["{parameter}"])'
 
 
-def _hvp(w: _Writer, tangents, sweep, steps, adjoints) -> list:
+def _hvp(w: Writer, tangents, sweep, steps, adjoints) -> list:
     """R{·} of the forward equations, then each adjoint the tangents read and its R{·}: the
     statements the parameters' R{∂J/∂θ} need, in order."""
     reached = {e.target for e in steps}
@@ -598,7 +383,7 @@ def _hvp(w: _Writer, tangents, sweep, steps, adjoints) -> list:
     return out
 
 
-def _predict(w: _Writer, steps, defined) -> tuple:
+def _predict(w: Writer, steps, defined) -> tuple:
     """predict's statements, its data arguments, its result and what it is in words: the
     first argument of the objective's loss (o of squared(o, y)), or without one loss the
     objective's per-example part (its value, for a graph without inputs)."""
@@ -638,7 +423,7 @@ def _predict(w: _Writer, steps, defined) -> tuple:
     return tuple(statements), args, output, words, untangled(target)
 
 
-def _arguments(w: _Writer) -> tuple:
+def _arguments(w: Writer) -> tuple:
     declared = w.graph.declared
     out = []
     for name, shape in declared.inputs.items():
@@ -682,7 +467,9 @@ def _code_shape(shape) -> tuple:
     return tuple(dims) if len(shape.dims) == 2 and 1 not in shape.dims else tuple(dims)
 
 
-def _sizes(graph) -> tuple:
+def size_names(graph) -> tuple:
+    """The graph's sizes in SIZES order: the inputs', the parameters', then the constants'
+    (not n, the examples, for a graph with inputs)."""
     found = []
     declared = graph.declared
     for table in (declared.inputs, declared.parameters, declared.constants):
@@ -706,7 +493,7 @@ def _identity_parameters(graph) -> tuple:
     return tuple(dict.fromkeys(found))
 
 
-def _summary(graph) -> str:
+def graph_summary(graph) -> str:
     declared = graph.declared
 
     def size(shape) -> str:
