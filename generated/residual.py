@@ -30,7 +30,6 @@ HYPERPARAMETERS = ("lam",)
 SIZES = ("d", "q", "h")
 WORKSPACE = {  # what make_workspace makes: each array's shape
     "Z": ("n", "h"),
-    "H": ("n", "h"),
     "O": ("n", "q"),
     "dO": ("n", "q"),
     "dH": ("n", "h"),
@@ -81,9 +80,9 @@ def forward(params, X, Y, lam, workspace=None):
     z = W1 x + b1
     h = max(0, z)
     o = W2 h + W3 x
+    logsumexp(o), kept
     L = logsumexp(o) - yᵀ o
     s = λ (‖W1‖² + ‖W2‖² + ‖W3‖²)/2
-    softmax(o), kept
     J = (1/n) Σᵢ L_i + s
 
     With a workspace from make_workspace, the cache's arrays are the workspace's.
@@ -99,21 +98,21 @@ def forward(params, X, Y, lam, workspace=None):
     # z = W1 x + b1
     Z = np.matmul(X, W1.T, out=workspace.get("Z"))
     Z += b1
-    H = np.maximum(Z, 0, out=workspace.get("H"))  # h = max(0, z)
+    H = np.maximum(Z, 0, out=Z)  # h = max(0, z)
     # o = W2 h + W3 x
     O = np.matmul(H, W2.T, out=workspace.get("O"))
     O += X @ W3.T
-    L = _logsumexp(O) - np.einsum("ij,ij->i", Y, O)  # L = logsumexp(o) - yᵀ o
+    lse_O = _logsumexp(O)  # logsumexp(o), kept
+    L = lse_O - np.einsum("ij,ij->i", Y, O)  # L = logsumexp(o) - yᵀ o
     s = lam * sum(np.vdot(W, W) for W in (W1, W2, W3)) / 2  # s = λ (‖W1‖² + ‖W2‖² + ‖W3‖²)/2
-    softmax_O = _softmax(O)  # softmax(o), kept
     J = float(L.sum() / n + s)  # J = (1/n) Σᵢ L_i + s
     cache = {
         "n": n,
         "X": X,
         "Y": Y,
-        "Z": Z,
         "H": H,
-        "softmax_O": softmax_O,
+        "O": O,
+        "lse_O": lse_O,
         "dims": dims,
         "dtype": dtype,
     }
@@ -125,7 +124,7 @@ def backward(params, cache, lam, workspace=None):
 
     ∂J/∂o = (softmax(o) - y)/n
     ∂J/∂h = W2ᵀ ∂J/∂o
-    ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
+    ∂J/∂z = ∂J/∂h ⊙ 1(h > 0)
     ∂J/∂W1 = λ W1 + ∂J/∂z xᵀ, summed over the examples
     ∂J/∂b1 = ∂J/∂z, summed over the examples
     ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
@@ -140,14 +139,16 @@ def backward(params, cache, lam, workspace=None):
     n = cache["n"]
     X = cache["X"]
     Y = cache["Y"]
-    Z = cache["Z"]
     H = cache["H"]
-    softmax_O = cache["softmax_O"]
+    O = cache["O"]
+    lse_O = cache["lse_O"]
     # ∂J/∂o = (softmax(o) - y)/n
-    dO = np.subtract(softmax_O, Y, out=workspace.get("dO"))
+    dO = np.subtract(O, lse_O[:, None], out=workspace.get("dO"))
+    np.exp(dO, out=dO)
+    dO -= Y
     dO /= n
     dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
-    dZ = np.multiply(dH, Z > 0, out=dH)  # ∂J/∂z = ∂J/∂h ⊙ 1(z > 0)
+    dZ = np.multiply(dH, H > 0, out=dH)  # ∂J/∂z = ∂J/∂h ⊙ 1(h > 0)
     # ∂J/∂W1 = λ W1 + ∂J/∂z xᵀ, summed over the examples
     dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
     _add_scaled(dW1, lam, W1)
@@ -209,12 +210,12 @@ def hvp(params, X, Y, lam, V):
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂J/∂θ} = (H V)_θ.
 
     R{z} = V_W1 x + V_b1
-    R{h} = 1(z > 0) ⊙ R{z}
+    R{h} = 1(h > 0) ⊙ R{z}
     R{o} = V_W2 h + W2 R{h} + V_W3 x
     ∂J/∂o = (softmax(o) - y)/n
     R{∂J/∂o} = (R{o} ⊙ softmax(o) - softmax(o)ᵀ R{o} softmax(o))/n
     R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
-    R{∂J/∂z} = R{∂J/∂h} ⊙ 1(z > 0)
+    R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)
     R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     R{∂J/∂b1} = R{∂J/∂z}, summed over the examples
     R{∂J/∂W2} = λ V_W2 + R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ, summed over the examples
@@ -235,17 +236,20 @@ def _hvp(params, cache, lam, V):
     n = cache["n"]
     X = cache["X"]
     Y = cache["Y"]
-    Z = cache["Z"]
     H = cache["H"]
-    softmax_O = cache["softmax_O"]
+    O = cache["O"]
+    lse_O = cache["lse_O"]
     rZ = X @ vW1.T + vb1  # R{z} = V_W1 x + V_b1
-    rH = (Z > 0) * rZ  # R{h} = 1(z > 0) ⊙ R{z}
+    rH = (H > 0) * rZ  # R{h} = 1(h > 0) ⊙ R{z}
     rO = H @ vW2.T + rH @ W2.T + X @ vW3.T  # R{o} = V_W2 h + W2 R{h} + V_W3 x
-    dO = (softmax_O - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
+    dO = (np.exp(O - lse_O[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     # R{∂J/∂o} = (R{o} ⊙ softmax(o) - softmax(o)ᵀ R{o} softmax(o))/n
-    rdO = ((-np.einsum("ij,ij->i", softmax_O, rO))[:, None] * softmax_O + rO * softmax_O) / n
+    rdO = (
+        (-(np.exp(O - lse_O[:, None]) * rO).sum(axis=1))[:, None] * np.exp(O - lse_O[:, None])
+        + rO * np.exp(O - lse_O[:, None])
+    ) / n
     rdH = dO @ vW2 + rdO @ W2  # R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
-    rdZ = rdH * (Z > 0)  # R{∂J/∂z} = R{∂J/∂h} ⊙ 1(z > 0)
+    rdZ = rdH * (H > 0)  # R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)
     rdW1 = lam * vW1 + rdZ.T @ X  # R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     rdb1 = rdZ.sum(axis=0)  # R{∂J/∂b1} = R{∂J/∂z}, summed over the examples
     # R{∂J/∂W2} = λ V_W2 + R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ, summed over the examples
@@ -342,13 +346,6 @@ def _describe(array) -> str:
     if array is None:
         return "none"
     return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"
-
-
-def _softmax(A):
-    """softmax over the last axis (each example's row), from A less its largest entry, so
-    that no exp overflows."""
-    E = np.exp(A - A.max(axis=-1, keepdims=True))
-    return E / E.sum(axis=-1, keepdims=True)
 
 
 def _logsumexp(A):

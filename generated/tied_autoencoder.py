@@ -102,15 +102,14 @@ def backward(params, cache, lam, workspace=None):
 
     ∂L/∂xhat = (xhat - x)/n
     ∂L/∂h = W ∂L/∂xhat
-    ∂L/∂W = h ∂L/∂xhatᵀ + (1(W x + b > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    ∂L/∂b = ∂L/∂h ⊙ 1(W x + b > 0), summed over the examples
+    ∂L/∂W = h ∂L/∂xhatᵀ + (1(h > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    ∂L/∂b = ∂L/∂h ⊙ 1(h > 0), summed over the examples
     ∂L/∂c = ∂L/∂xhat, summed over the examples
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
     workspace = _workspace(workspace, cache["dims"], cache["dtype"])
     W = params["W"]
-    b = params["b"]
     n = cache["n"]
     X = cache["X"]
     H = cache["H"]
@@ -119,10 +118,9 @@ def backward(params, cache, lam, workspace=None):
     dXhat = np.subtract(Xhat, X, out=workspace.get("dXhat"))
     dXhat /= n
     dH = np.matmul(dXhat, W.T, out=workspace.get("dH"))  # ∂L/∂h = W ∂L/∂xhat
-    # ∂L/∂W = h ∂L/∂xhatᵀ + (1(W x + b > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    dW = H.T @ dXhat + ((X @ W.T + b > 0) * dH).T @ X
-    # ∂L/∂b = ∂L/∂h ⊙ 1(W x + b > 0), summed over the examples
-    db = (dH * (X @ W.T + b > 0)).sum(axis=0)
+    # ∂L/∂W = h ∂L/∂xhatᵀ + (1(h > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    dW = H.T @ dXhat + ((H > 0) * dH).T @ X
+    db = (dH * (H > 0)).sum(axis=0)  # ∂L/∂b = ∂L/∂h ⊙ 1(h > 0), summed over the examples
     # ∂L/∂c = ∂L/∂xhat, summed over the examples
     dc = np.sum(dXhat, axis=0, out=workspace.get("dc"))
     return {
@@ -174,13 +172,13 @@ def hvp(params, X, lam, V):
     """The Hessian of L times the direction V (a dict shaped like params), by forward
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂L/∂θ} = (H V)_θ.
 
-    R{h} = 1(W x + b > 0) ⊙ (V_W x + V_b)
+    R{h} = 1(h > 0) ⊙ (V_W x + V_b)
     R{xhat} = V_Wᵀ h + Wᵀ R{h} + V_c
     ∂L/∂xhat = (xhat - x)/n
     R{∂L/∂xhat} = R{xhat}/n
     R{∂L/∂h} = V_W ∂L/∂xhat + W R{∂L/∂xhat}
-    R{∂L/∂W} = R{h} ∂L/∂xhatᵀ + h R{∂L/∂xhat}ᵀ + (1(W x + b > 0) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
-    R{∂L/∂b} = R{∂L/∂h} ⊙ 1(W x + b > 0), summed over the examples
+    R{∂L/∂W} = R{h} ∂L/∂xhatᵀ + h R{∂L/∂xhat}ᵀ + (1(h > 0) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
+    R{∂L/∂b} = R{∂L/∂h} ⊙ 1(h > 0), summed over the examples
     R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     """
     _sizes(params, {"X": X}, V)
@@ -191,7 +189,6 @@ def hvp(params, X, lam, V):
 def _hvp(params, cache, lam, V):
     """hvp from what forward kept (hessian runs forward once for all its columns)."""
     W = params["W"]
-    b = params["b"]
     vW = V["W"]
     vb = V["b"]
     vc = V["c"]
@@ -199,15 +196,14 @@ def _hvp(params, cache, lam, V):
     X = cache["X"]
     H = cache["H"]
     Xhat = cache["Xhat"]
-    rH = (X @ W.T + b > 0) * (X @ vW.T + vb)  # R{h} = 1(W x + b > 0) ⊙ (V_W x + V_b)
+    rH = (H > 0) * (X @ vW.T + vb)  # R{h} = 1(h > 0) ⊙ (V_W x + V_b)
     rXhat = H @ vW + rH @ W + vc  # R{xhat} = V_Wᵀ h + Wᵀ R{h} + V_c
     dXhat = (Xhat - X) / n  # ∂L/∂xhat = (xhat - x)/n
     rdXhat = rXhat / n  # R{∂L/∂xhat} = R{xhat}/n
     rdH = dXhat @ vW.T + rdXhat @ W.T  # R{∂L/∂h} = V_W ∂L/∂xhat + W R{∂L/∂xhat}
-    # R{∂L/∂W} = R{h} ∂L/∂xhatᵀ + h R{∂L/∂xhat}ᵀ + (1(W x + b > 0) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
-    rdW = rH.T @ dXhat + H.T @ rdXhat + ((X @ W.T + b > 0) * rdH).T @ X
-    # R{∂L/∂b} = R{∂L/∂h} ⊙ 1(W x + b > 0), summed over the examples
-    rdb = (rdH * (X @ W.T + b > 0)).sum(axis=0)
+    # R{∂L/∂W} = R{h} ∂L/∂xhatᵀ + h R{∂L/∂xhat}ᵀ + (1(h > 0) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
+    rdW = rH.T @ dXhat + H.T @ rdXhat + ((H > 0) * rdH).T @ X
+    rdb = (rdH * (H > 0)).sum(axis=0)  # R{∂L/∂b} = R{∂L/∂h} ⊙ 1(h > 0), summed over the examples
     rdc = rdXhat.sum(axis=0)  # R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     return {
         "W": rdW,

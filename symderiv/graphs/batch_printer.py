@@ -82,8 +82,10 @@ def _is_vector(m) -> bool:
 
 
 class GraphNumPyPrinter(BatchNumPyPrinter):
-    def __init__(self, names: dict, rows: set, logical=frozenset(), batch: bool = True):
-        super().__init__((), extra=names)
+    def __init__(
+        self, names: dict, rows: set, logical=frozenset(), batch: bool = True, stored=None
+    ):
+        super().__init__((), stored, extra=names)
         self.rows = rows
         self.batch = batch  # whether n is the number of examples (else a size of the data)
         self.logical = logical  # symbols of per-example quantities, uniform or not
@@ -278,6 +280,9 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         return f"_logsumexp({self._print(expr.args[0])})"
 
     def _print_Softmax(self, expr):
+        lse = self._stored.get(("logsumexp", expr.arg))
+        if lse is not None:  # from the logsumexp forward kept: one exp, no max or sum
+            return f"np.exp({self._operand(expr.arg)} - {lse}[:, None])"
         self.helpers.add("softmax")
         return f"_softmax({self._print(expr.arg)})"
 

@@ -95,6 +95,7 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     sweep = backward(graph, batch=True)
     tangents = [(n, t) for n, t in hessian_vector(graph, batch=True)]
     values = [value(e.expr, symbols) for e in steps]
+    w.from_outputs(steps, values)
     w.keep([*values, *(p for p in parts if p is not None), *(s.total for s in sweep)])
     w.keep(t for _, t in tangents)
 
@@ -103,9 +104,9 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     exprs = [w.own(expr) for expr in values]
     # what backward and hvp read of forward's arrays, and what the objective reads
     read_after = set().union(
-        *(w.own(s.total).free_symbols for s in sweep),
-        *(w.own(c).free_symbols for s in sweep for _, c in s.terms),
-        *(w.own(t).free_symbols for _, t in tangents),
+        *(w.reads(w.own(s.total)) for s in sweep),
+        *(w.reads(w.own(c)) for s in sweep for _, c in s.terms),
+        *(w.reads(w.own(t)) for _, t in tangents),
         *(p.free_symbols for p in parts if p is not None),
     )
     computed = {symbols[e.target] for e in steps} | set(w.kept.values())
@@ -130,7 +131,7 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     def reads(statements) -> set:
         found = set()
         for s in statements:
-            found |= s.expr.free_symbols if s.expr is not None else set()
+            found |= w.reads(s.expr) if s.expr is not None else set()
         return found
 
     def read_params(statements) -> tuple:

@@ -14,11 +14,14 @@ import keyword
 
 import sympy as sp
 
+from ..activations import CHOICES, activation
 from ..codegen import Statement
 from ..codegen_inplace import chained
 from ..errors import UsageError
-from ..exprs import Softmax
+from ..exprs import Elementwise, LogSumExp, Softmax
+from ..tangent import derivative
 from .batch_printer import CodeError, GraphNumPyPrinter, GraphTextPrinter, flat, untangled
+from .parse import ENTRYWISE
 from .rules import N, adjoint_symbol, symbols_of
 from .tangents import tangent_symbol
 
@@ -91,16 +94,40 @@ class Writer:
         self.rows = {self.symbols[n] for n in graph.declared.inputs}
         self.kept: dict = {}  # an inverse or a softmax → the symbol it is kept under
         self.inline: dict = {}  # an adjoint that is one number → that number
+        self.stored: dict = {}  # ("logsumexp", o) → the kept array, for softmax(o)
+        self.swap: dict = {}  # φ′(z), φ″(z) → the same written with h = φ(z), where it can be
         self.helpers: set = set()
         self.buffers: dict = {}  # the workspace: array name → its shape in size names
         self.taken = taken
 
     def printer(self) -> GraphNumPyPrinter:
-        return GraphNumPyPrinter(self.code, self.rows, self.logical, self.batch)
+        return GraphNumPyPrinter(self.code, self.rows, self.logical, self.batch, self.stored)
 
     def own(self, expr):
-        """expr with kept quantities read by name and constant adjoints put in."""
-        return untangled(expr).xreplace(self.kept).xreplace(self.inline)
+        """expr with φ′ read from φ's output where it can be, kept quantities read by name
+        and constant adjoints put in."""
+        return untangled(expr).xreplace(self.swap).xreplace(self.kept).xreplace(self.inline)
+
+    def from_outputs(self, steps, values) -> None:
+        """For each h = φ(z) whose φ′ can be written with h alone (1 − h² for tanh, 1(h > 0)
+        for ReLU), φ′(z) and φ″(z) as functions of h: backward then reads h, which it keeps
+        anyway, and not z, which forward need not keep."""
+        for step, expr in zip(steps, values):
+            node = step.expr
+            if node.op != "call" or not isinstance(expr, Elementwise):
+                continue
+            fn = (self.graph.declared.functions or {}).get(node.name)
+            if fn is None and node.name in ENTRYWISE and node.name in CHOICES:
+                fn = activation(node.name)
+            if fn is None or fn.derivative_from_output is None:
+                continue
+            first = fn.derivative_from_output
+            (y,) = first.variables
+            second = sp.Lambda(y, derivative(first).expr * first.expr)  # d/dz φ′ = (dφ′/dh) φ′
+            h = self.symbols[step.target]
+            slope = derivative(expr.fn)
+            self.swap[Elementwise(slope, expr.arg)] = Elementwise(first, h)
+            self.swap[Elementwise(derivative(slope), expr.arg)] = Elementwise(second, h)
 
     def print(self, expr, summed=False) -> tuple[str, bool]:
         """(code, whether it has a row per example) of an expression already `own`."""
@@ -159,20 +186,44 @@ class Writer:
         reuses = chain.out if chain.reused is not None else ""
         return {"chain": tuple(chain.lines), "reuses": reuses, "written": tuple(chain.written)}
 
+    def reads(self, expr) -> set:
+        """The symbols whose arrays the code of `expr` reads: its own, and the logsumexp
+        kept for each softmax it computes from one."""
+        found = set(expr.free_symbols)
+        if self.stored:
+            for sub in sp.preorder_traversal(expr):
+                if isinstance(sub, Softmax) and LogSumExp(sub.arg) in self.kept:
+                    found.add(self.kept[LogSumExp(sub.arg)])
+        return found
+
     def keep(self, exprs) -> None:
-        """Name each inverse and softmax of `exprs`, in order of first use."""
+        """Name each inverse, softmax and per-example logsumexp of `exprs`, in order of first
+        use, to be computed once in forward and kept; a softmax whose logsumexp is kept is
+        exp(o − logsumexp(o)), from it, where it is read."""
         for expr in exprs:
             for sub in sp.preorder_traversal(untangled(expr)):
-                if isinstance(sub, (sp.Inverse, Softmax)) and sub not in self.kept:
-                    arg = sub.args[0]
-                    label = "inv_" if isinstance(sub, sp.Inverse) else "softmax_"
-                    base = self.code.get(arg, str(len(self.kept) + 1))
-                    symbol = sp.MatrixSymbol(f"_kept{len(self.kept)}", *sub.shape)
-                    self.code[symbol] = _free(label + base, self.taken)
-                    self.text[symbol] = self.words(sub)
-                    if any(a in self.logical for a in sub.free_symbols):
-                        self.logical.add(symbol)
-                    self.kept[sub] = symbol
+                if sub in self.kept or not isinstance(sub, (sp.Inverse, Softmax, LogSumExp)):
+                    continue
+                arg = sub.args[0]
+                each = any(a in self.logical for a in sub.free_symbols)
+                if isinstance(sub, LogSumExp) and not each:
+                    continue  # one number: computed where it is read
+                if isinstance(sub, Softmax) and LogSumExp(arg) in self.kept:
+                    self.stored[("logsumexp", arg)] = self.code[self.kept[LogSumExp(arg)]]
+                    continue
+                label = {sp.Inverse: "inv_", Softmax: "softmax_", LogSumExp: "lse_"}[type(sub)]
+                base = self.code.get(arg, str(len(self.kept) + 1))
+                name = f"_kept{len(self.kept)}"
+                symbol = (
+                    sp.Symbol(name, real=True)
+                    if isinstance(sub, LogSumExp)
+                    else sp.MatrixSymbol(name, *sub.shape)
+                )
+                self.code[symbol] = _free(label + base, self.taken)
+                self.text[symbol] = self.words(sub)
+                if each:
+                    self.logical.add(symbol)
+                self.kept[sub] = symbol
 
 
 def last_reads(exprs) -> dict:
