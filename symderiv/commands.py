@@ -318,13 +318,11 @@ def cmd_graph(args) -> int:
     model = model_from(args, graphs=True)
     suffix = Path(args.output).suffix if args.output else ".dot"
     if not isinstance(model, Model):
-        if args.hvp:
-            raise UsageError(
-                f"{args.spec}: --hvp does not apply to a graph written as equations yet"
-            )
-        from .graphs.document import figure_of
+        from .extended_figure import joined
+        from .graphs.document import extended_parts_of, figure_of
 
-        _emit(draw_as(figure_of(model), suffix), args.output)
+        drawing = joined(model.name, extended_parts_of(model)) if args.hvp else figure_of(model)
+        _emit(draw_as(drawing, suffix), args.output)
         return 0
     _emit(figure(model, suffix, extended=args.hvp), args.output)
     return 0

@@ -40,24 +40,31 @@ def extended_parts(derivation) -> tuple:
     ]
     equations += [(a.var.adjoint, a.closed) for a in derivation.adjoints if not a.is_constant]
     equations += [(line.symbol, line.expr) for line in tangent_lines(derivation)]
+    nodes = {s: _extended_node(*found) for s, found in names.items()}
+    return parts_of(tape.model.name, equations, nodes)
+
+
+def parts_of(name: str, equations, nodes: dict) -> tuple:
+    """The three parts of the extended graph of `equations` ((symbol, expression) in the order
+    they run), each box a symbol's Node in `nodes` (a symbol without one is not drawn)."""
     order, edges = {}, []
     for target, expr in equations:
-        reads = sorted((s for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) if s in names), key=str)
+        reads = sorted((s for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) if s in nodes), key=str)
         for s in reads:
             order.setdefault(s, len(order))
-            edges.append((_node_id(*names[s]), _node_id(*names[target])))
+            edges.append((nodes[s].id, nodes[target].id))
         order.setdefault(target, len(order))
-    nodes = [_extended_node(*names[s]) for s in order]
+    listed = [nodes[s] for s in order]
     parts = []
     for k, (roles, title) in enumerate(PARTS, start=1):
-        made = {n.id for n in nodes if GROUP[n.kind] in roles}
+        made = {n.id for n in listed if GROUP[n.kind] in roles}
         inward = [(a, b) for a, b in edges if b in made]
         shown = {node for edge in inward for node in edge}
         # listed from the last equation back, as graph_of lists the forward pass
         parts.append(
             Graph(
-                f"{tape.model.name} (extended, part {k}: {title})",
-                tuple(n for n in reversed(nodes) if n.id in shown),
+                f"{name} (extended, part {k}: {title})",
+                tuple(n for n in reversed(listed) if n.id in shown),
                 tuple(reversed(inward)),
             )
         )
@@ -66,16 +73,21 @@ def extended_parts(derivation) -> tuple:
 
 def extended_graph_of(derivation) -> Graph:
     """The three parts as one graph, one box (cluster) each: node ids prefixed p1_, p2_, p3_."""
-    parts = extended_parts(derivation)
+    return joined(derivation.tape.model.name, extended_parts(derivation))
+
+
+def joined(name: str, parts) -> Graph:
+    """The parts of an extended graph as one graph, one box (cluster) each."""
     nodes, edges, groups = [], [], []
     # dot stacks the boxes in the reverse of the order it meets them: part 1 on top
     for k, (part, (_, title)) in reversed(list(enumerate(zip(parts, PARTS), start=1))):
+        if not part.nodes:  # a graph whose objective is its only forward equation
+            continue
         prefix = f"p{k}_"
         nodes += [Node(prefix + n.id, n.kind, n.latex, n.html, n.small) for n in part.nodes]
         edges += [(prefix + a, prefix + b) for a, b in part.edges]
         groups.append((f"cluster_{k}", f"{k}. {title}", tuple(prefix + n.id for n in part.nodes)))
-    name = f"{derivation.tape.model.name} (extended)"
-    return Graph(name, tuple(nodes), tuple(edges), tuple(groups))
+    return Graph(f"{name} (extended)", tuple(nodes), tuple(edges), tuple(groups))
 
 
 _PREFIX = {"value": "", "adjoint": "d", "tangent": "r", "adjoint_tangent": "rd"}

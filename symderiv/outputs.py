@@ -61,6 +61,13 @@ def _graph_fragment(graph):
     return graph_fragment(graph, "en")
 
 
+def _graph_extended(graph):
+    from .extended_figure import joined
+    from .graphs.document import extended_parts_of
+
+    return svg(joined(graph.name, extended_parts_of(graph)))
+
+
 def _graph_module(graph):
     from .graphs.module import graph_module_source
 
@@ -80,6 +87,7 @@ GRAPH_KINDS = {
     "tex-hvp": _graph_document("en", hvp=True),
     "tex-memory": _graph_document("en", memory=True),
     "svg": _graph_figure(".svg"),
+    "hvp-svg": _graph_extended,
     "pdf": _graph_figure(".pdf"),
     "dot": _graph_figure(".dot"),
 }

@@ -96,7 +96,6 @@ def test_the_figure(spec, tmp_path):
             ["latex", "--hvp", "--form", "batch"],
             "the second-derivative section is written for one",
         ),
-        (["graph", "--hvp"], "--hvp does not apply to a graph written as equations yet"),
     ],
 )
 def test_what_graphs_do_not_take_yet_is_refused(spec, tmp_path, command, message):
@@ -128,6 +127,26 @@ def test_the_second_derivatives_of_a_graph(spec, tmp_path):
     assert r"\mathcal{R}\{f\} &= " in text
     assert r"\mathcal{R}\left\{\frac{\partial f}{\partial \mathbf{S}}\right\} &= " in text
     assert "- -" not in text and "Hessian of $f$" in text
+
+
+def test_the_extended_graph_of_a_graph_in_three_parts(spec, tmp_path):
+    """symderiv graph --hvp: forward and its tangents, backward, R{·} of backward, each a box
+    of what it computes with what it reads; what H V does not read (L, s) is not drawn."""
+    out = tmp_path / "residual.svg"
+    assert run("graph", "--spec", spec("residual"), "--hvp", "-o", out).returncode == 0
+    svg = xml.dom.minidom.parse(str(out))
+    titles = [
+        g.getElementsByTagName("title")[0].firstChild.data
+        for g in svg.getElementsByTagName("g")
+        if g.getAttribute("class") == "node"
+    ]
+    clusters = [g for g in svg.getElementsByTagName("g") if g.getAttribute("class") == "cluster"]
+    assert len(clusters) == 3
+    assert "p1_r_z" in titles and "p2_d_W1" in titles and "p3_rd_W1" in titles
+    assert not any(t.endswith(("v_L", "v_s", "r_L", "r_s")) for t in titles)
+    tex = tmp_path / "residual.tex"
+    assert run("latex", "--spec", spec("residual"), "--hvp", "-o", tex).returncode == 0
+    assert tex.read_text().count(r"\begin{tikzpicture}") == 4  # the graph, then three parts
 
 
 def test_the_fragment_of_a_graph_is_its_equations_alone(spec, tmp_path):

@@ -228,6 +228,98 @@ def _summed(total, each_example, p) -> str:
     return out
 
 
+def _extended_figure(graph, titles) -> tuple:
+    """The extended graph's parts, placed by dot, for figure.tex.j2, each with its title."""
+    from ..figure import tikz_layout
+
+    return tuple(
+        dict(zip(("placed", "paths"), tikz_layout(part)), title=title)
+        for part, title in zip(extended_parts_of(graph), titles)
+        if part.nodes  # f = logdet(S) + …: no forward equation besides the objective
+    )
+
+
+def extended_parts_of(graph) -> tuple:
+    """The three parts of a graph's extended graph (forward and its tangents R{·}, backward,
+    R{·} of backward), each box an equation's result with an edge from what it reads; the
+    adjoints that are one number (∂J/∂J, ∂J/∂s) are not drawn."""
+    from ..extended_figure import parts_of
+
+    shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
+    symbols = symbols_of(shapes)
+    goal = latex_name(graph.objective, SCALAR)
+    nodes = {}
+    for n, shape in shapes.items():
+        if n == graph.objective:
+            continue
+        parameter = n in graph.declared.parameters
+        nodes.update(_extended_nodes(n, shape, parameter, symbols, goal, graph.objective))
+    known = {adjoint_symbol(graph.objective, shapes[graph.objective]): sp.Integer(1)}
+    equations = [
+        (symbols[e.target], value(e.expr, symbols))
+        for e in graph.equations
+        if e.target != graph.objective
+    ]
+    for line in backward(graph):
+        total = _unit_factors_dropped(line.total.xreplace(known))
+        adjoint = adjoint_symbol(line.name, shapes[line.name])
+        if not total.atoms(sp.MatrixSymbol) and not isinstance(total, sp.MatrixExpr):
+            known[adjoint] = total  # a number: not drawn
+            nodes.pop(adjoint, None)
+            continue
+        equations.append((adjoint, total))
+    for name, expr in hessian_vector(graph):
+        adjoint = name.startswith("d") and name[1:] in shapes and name not in shapes
+        key = name[1:] if adjoint else name
+        expr = untangled(expr.xreplace(known))
+        if key == graph.objective or expr == 0 or isinstance(expr, sp.ZeroMatrix):
+            continue
+        equations.append((tangent_symbol(name, shapes[key]), expr))
+    # what H V needs: the equations the parameters' gradients and their R{·} read
+    needed = set()
+    for p, shape in graph.declared.parameters.items():
+        needed |= {adjoint_symbol(p, shape), tangent_symbol("d" + p, shape)}
+    kept = []
+    for target, expr in reversed(equations):
+        if target in needed:
+            needed |= expr.free_symbols
+            kept.append((target, expr))
+    equations = kept[::-1]
+    drawn = {t for t, _ in equations} | {
+        s for _, e in equations for s in e.free_symbols if s in nodes
+    }
+    return parts_of(graph.name, equations, {s: n for s, n in nodes.items() if s in drawn})
+
+
+def _extended_nodes(name, shape, parameter, symbols, goal, objective) -> dict:
+    """{symbol: its box} for a name, its adjoint, its tangent and its adjoint's tangent."""
+    latex, html = latex_name(name, shape), _html(name, shape)
+    adjoint = rf"\partial {goal} / \partial {latex}"
+    adjoint_html = f"∂<I>{objective}</I>/∂{html}"
+    out = {
+        symbols[name]: Box(f"v_{name}", "parameter" if parameter else "variable", latex, html),
+        adjoint_symbol(name, shape): Box(f"d_{name}", "adjoint", adjoint, adjoint_html),
+        tangent_symbol("d" + name, shape): Box(
+            f"rd_{name}",
+            "adjoint_tangent",
+            rf"\mathcal{{R}}\{{{adjoint}\}}",
+            f"ℛ{{{adjoint_html}}}",
+        ),
+    }
+    if parameter:
+        out[tangent_symbol(name, shape)] = Box(
+            f"r_{name}",
+            "direction",
+            rf"\mathbf{{V}}_{{{latex}}}",
+            f'<B>V</B><SUB><FONT POINT-SIZE="{SMALL}">{name}</FONT></SUB>',
+        )
+    else:
+        out[tangent_symbol(name, shape)] = Box(
+            f"r_{name}", "tangent", rf"\mathcal{{R}}\{{{latex}\}}", f"ℛ{{{html}}}"
+        )
+    return out
+
+
 def _one_example(term, each_example) -> bool:
     """Whether a contribution is one example's: it reads a per-example quantity or 1/n."""
     return bool(term.free_symbols & each_example) or N in term.free_symbols
@@ -264,7 +356,7 @@ def _hvp(graph, names, symbols, shapes, known, printer, words, goal) -> dict:
         backward=tuple(rows["backward"]),
         definitions=(),
         cost="",
-        figure=(),
+        figure=_extended_figure(graph, words["hvp_parts"]),
     )
 
 
