@@ -192,7 +192,20 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         )
 
     def _print_MatAdd(self, expr):
-        return self._join_terms(positive_first([self._print(a) for a in expr.args]))
+        spread = [self._spread_scalar(a) for a in expr.args]
+        if all(c is not None for c in spread):  # only scalars spread: the array itself
+            spread = [None] * len(spread)
+        texts = [
+            self._print(a) if c is None else self._print(c) for a, c in zip(expr.args, spread)
+        ]
+        return self._join_terms(positive_first(texts))
+
+    def _spread_scalar(self, term):
+        """c for a shared scalar spread over an array (c 1), which NumPy broadcasts beside the
+        other terms (1 - T, not np.ones(h) - T); None for any other term, and for a number
+        per example, which needs its column of ones."""
+        c = _spread(term)
+        return None if c is None or self.batched(c) else c
 
     def _print_Add(self, expr):
         weights = self._weights_squared(expr)
@@ -366,6 +379,17 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         return text if simple else f"({text})"
 
 
+def _spread(term):
+    """c for a term c 1 (a scalar spread over an array), else None."""
+    if isinstance(term, sp.OneMatrix):
+        return sp.Integer(1)
+    if isinstance(term, sp.MatMul):
+        coeff, factors = flat(term)
+        if len(factors) == 1 and isinstance(factors[0], sp.OneMatrix):
+            return coeff
+    return None
+
+
 def positive_first(texts: list) -> list:
     """Printed terms with the negated ones last, each group in its order: X @ w - y, as one
     writes it, rather than SymPy's -y + X @ w."""
@@ -393,7 +417,20 @@ class GraphTextPrinter(TextPrinter):
         return f"{_wrapped(body)}/{_wrapped(bottom)}"
 
     def _print_MatAdd(self, expr):
-        return self._join_terms(positive_first([self._print(a) for a in expr.args]))
+        spread = [self._spread_scalar(a) for a in expr.args]
+        if all(c is not None for c in spread):  # only scalars spread: the array itself
+            spread = [None] * len(spread)
+        texts = [
+            self._print(a) if c is None else self._print(c) for a, c in zip(expr.args, spread)
+        ]
+        return self._join_terms(positive_first(texts))
+
+    def _spread_scalar(self, term):
+        """c for a shared scalar spread over an array (c 1), which NumPy broadcasts beside the
+        other terms (1 - T, not np.ones(h) - T); None for any other term, and for a number
+        per example, which needs its column of ones."""
+        c = _spread(term)
+        return None if c is None or self.batched(c) else c
 
     def _print_Add(self, expr):
         return self._join_terms(positive_first([self._print(a) for a in expr.args]))

@@ -93,27 +93,33 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     each, once = split_objective(goal.expr, declared.hyperparameters)
     parts = [None if p is None else value(p, symbols) for p in (each, once)]
     sweep = backward(graph, batch=True)
-    tangents = [(n, t) for n, t in hessian_vector(graph, batch=True)]
+    tangents = list(hessian_vector(graph, batch=True))
+    split = len(tangents) - len(sweep)  # forward tangents, then the adjoints' in sweep order
+    tangents = [(n, t) for n, t in tangents[:split] if n in reached] + tangents[split:]
     values = [value(e.expr, symbols) for e in steps]
     w.from_outputs(steps, values)
+    for equation, expr in zip(steps, values):  # z2 = (z1 + z1)/2 is z1: one array, one name
+        if isinstance(w.own(expr), (sp.Symbol, sp.MatrixSymbol)):
+            w.swap[symbols[equation.target]] = w.own(expr)
     w.keep([*values, *(p for p in parts if p is not None), *(s.total for s in sweep)])
     w.keep(t for _, t in tangents)
 
     forward = []
     kept_symbols = dict(w.kept)
-    exprs = [w.own(expr) for expr in values]
+    written = [(e, v) for e, v in zip(steps, values) if symbols[e.target] not in w.swap]
+    exprs = [w.own(expr) for _, expr in written]
     # what backward and hvp read of forward's arrays, and what the objective reads
     read_after = set().union(
         *(w.reads(w.own(s.total)) for s in sweep),
         *(w.reads(w.own(c)) for s in sweep for _, c in s.terms),
         *(w.reads(w.own(t)) for _, t in tangents),
-        *(p.free_symbols for p in parts if p is not None),
+        *(w.own(p).free_symbols for p in parts if p is not None),
     )
-    computed = {symbols[e.target] for e in steps} | set(w.kept.values())
+    computed = {symbols[e.target] for e, _ in written} | set(w.kept.values())
     last = last_reads(exprs)
-    for i, (equation, expr) in enumerate(zip(steps, exprs)):
+    for i, ((equation, _), expr) in enumerate(zip(written, exprs)):
         forward += _kept_before(w, expr, kept_symbols)
-        later = {s for sub, s in kept_symbols.items() if sub.free_symbols & expr.free_symbols}
+        later = set().union(*(sub.free_symbols for sub in kept_symbols))  # kept, still to come
         dead = {
             s
             for s in expr.free_symbols & computed
@@ -287,7 +293,10 @@ def _backward(w: Writer, sweep) -> tuple:
     for swept in sweep:
         adjoint = adjoint_symbol(swept.name, w.shapes[swept.name])
         total = w.own(swept.total)
-        if _constant(w, swept.name, total):
+        alias = isinstance(total, (sp.Symbol, sp.MatrixSymbol)) and swept.name not in params
+        if alias or _constant(w, swept.name, total):
+            # a number, or another array (∂J/∂z4 = ∂J/∂z6): read in its place, so that no
+            # array has two names, one of which an in-place statement could overwrite
             w.inline[adjoint] = total
             continue
         totals[adjoint] = (swept, _total_of(w, swept))
@@ -323,6 +332,10 @@ def _total_of(w: Writer, swept):
 def _adjoint_statement(w: Writer, swept, adjoint, total, dead=None) -> Statement:
     shape = w.shapes[swept.name]
     words = f"{w.text[adjoint]} = {w.words(total)}"
+    parameter = swept.name in w.graph.declared.parameters
+    if isinstance(total, sp.MatrixSymbol) and parameter and not w.printer().per_example(total):
+        # a gradient that is an array already (∂J/∂W = W): a copy, not the caller's array
+        return Statement(w.code[adjoint], f"np.copy({w.code[total]})", words, total)
     if shape.per_example:
         return w.statement(adjoint, total, words, dead=dead)
     if total == 0 or isinstance(total, sp.ZeroMatrix):

@@ -24,7 +24,9 @@ def tangent_of(expr, known: dict):
     None stands for a tangent that is zero."""
     if expr in known:
         return known[expr]
-    if expr.is_Atom or isinstance(expr, (sp.MatrixSymbol, sp.OneMatrix, sp.Identity)):
+    if expr.is_Atom or isinstance(
+        expr, (sp.MatrixSymbol, sp.OneMatrix, sp.ZeroMatrix, sp.Identity)
+    ):
         return None
     if isinstance(expr, sp.MatrixExpr):
         return _matrix(expr, known)

@@ -201,7 +201,7 @@ class Writer:
         use, to be computed once in forward and kept; a softmax whose logsumexp is kept is
         exp(o − logsumexp(o)), from it, where it is read."""
         for expr in exprs:
-            for sub in sp.preorder_traversal(untangled(expr)):
+            for sub in sp.preorder_traversal(untangled(expr).xreplace(self.swap)):
                 if sub in self.kept or not isinstance(sub, (sp.Inverse, Softmax, LogSumExp)):
                     continue
                 arg = sub.args[0]
@@ -259,11 +259,14 @@ def _outer(term, printer) -> bool:
 
 def _products_safe(expr, printer) -> bool:
     """Whether every product of two arrays in `expr` is one np.matmul computes in the batch
-    form (A v → V @ A.T, vᵀ A → V @ A, A B), not a dot product per row or an outer product."""
+    form (A v → V @ A.T, vᵀ A → V @ A, A B), not a dot product per row or an outer product,
+    and no array is scaled by a number per example."""
     for node in sp.preorder_traversal(expr):
         if not isinstance(node, sp.MatMul):
             continue
-        _, factors = flat(node)
+        coeff, factors = flat(node)
+        if printer.batched(coeff):
+            return False  # a number per example scales rows: not the chain's c · M
         if len(factors) != 2:
             continue
         a, b = factors

@@ -17,6 +17,7 @@ from ..graphs.spec import _walk
 from .numeric import Report, best_errors, central_differences, hvp_differences, random_direction
 
 SIZES = (3, 4, 2, 5, 6, 7, 8)  # distinct, so that a transposed shape cannot pass
+FLOOR = 1e-6  # times |J| (the gradient's norm, for H V): below it an error is absolute
 
 
 def graph_sizes(module) -> dict:
@@ -64,7 +65,7 @@ def graph_point(graph, module, n: int, rng: np.random.Generator) -> tuple:
     return params, tuple(data)
 
 
-def workspace_errors(graph, module, n, rng, point, J, grads) -> dict:
+def workspace_errors(graph, module, n, rng, point, J, grads, floor=1e-12) -> dict:
     """How far loss_and_grad with a workspace is from (J, grads), computed without one, per
     parameter (J's error counts for all). The workspace starts full of NaN and is first used
     at another point, so that an array read before it is written, or a value left from the
@@ -81,7 +82,9 @@ def workspace_errors(graph, module, n, rng, point, J, grads) -> dict:
     module.loss_and_grad(other_params, *other_data, workspace)
     J_ws, grads_ws = module.loss_and_grad(params, *data, workspace)
     J_error = relative_error(J_ws, J)
-    return {name: max(J_error, relative_error(grads_ws[name], grads[name])) for name in grads}
+    return {
+        name: max(J_error, relative_error(grads_ws[name], grads[name], floor)) for name in grads
+    }
 
 
 def _identity_read(graph) -> set:
@@ -101,15 +104,26 @@ def check_graph_module(graph, module, batches=(1, 5), seed=0) -> Report:
     for n in batches if graph.declared.inputs else batches[:1]:
         params, data = graph_point(graph, module, n, rng)
         J, grads = module.loss_and_grad(params, *data)
-        found = best_errors(grads, lambda h: central_differences(module, params, data, h))
+        # A gradient that is 0 (a parameter whose terms cancel, W2 z1 − W2 z1) is computed as
+        # rounding noise, and so is its difference quotient (about 1e-16 |J| / step): a
+        # gradient below FLOOR |J| is held to TOLERANCE · FLOOR |J| = 1e-12 |J|, absolute.
+        floor = FLOOR * max(1.0, abs(J))
+        found = best_errors(
+            grads, lambda h: central_differences(module, params, data, h), floor=floor
+        )
         if getattr(module, "WORKSPACE", None):
             for name, error in workspace_errors(
-                graph, module, n, rng, (params, data), J, grads
+                graph, module, n, rng, (params, data), J, grads, floor
             ).items():
                 found[name] = max(found[name], error)
         V = random_direction(module, params, rng)
         HV = module.hvp(params, *data, V)
-        found.update(best_errors(HV, lambda h: hvp_differences(module, params, data, V, h), "HV "))
+        scale = max(1.0, float(np.sqrt(sum(np.vdot(g, g) for g in grads.values()))))
+        found.update(
+            best_errors(
+                HV, lambda h: hvp_differences(module, params, data, V, h), "HV ", FLOOR * scale
+            )
+        )
         for key, error in found.items():
             errors[key] = max(errors.get(key, 0.0), error)
     return Report(errors)

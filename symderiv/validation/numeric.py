@@ -130,13 +130,13 @@ def random_direction(module, params, rng) -> dict:
     return {name: rng.standard_normal(np.shape(params[name])) for name in module.PARAMETERS}
 
 
-def relative_error(got, want) -> float:
-    """‖got − want‖ / max(‖got‖, ‖want‖, 1e-12); inf where only one of them is NaN or inf
+def relative_error(got, want, floor: float = 1e-12) -> float:
+    """‖got − want‖ / max(‖got‖, ‖want‖, floor); inf where only one of them is NaN or inf
     (a NaN must never vanish into a max), 0 where both are the same non-finite values."""
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     if not (np.isfinite(got).all() and np.isfinite(want).all()):
         return 0.0 if np.array_equal(got, want, equal_nan=True) else math.inf
-    scale = max(np.linalg.norm(got), np.linalg.norm(want), 1e-12)
+    scale = max(np.linalg.norm(got), np.linalg.norm(want), floor)
     return float(np.linalg.norm(got - want) / scale)
 
 
@@ -210,13 +210,14 @@ def workspace_errors(module, sizes, point, J, grads) -> dict:
     return {name: max(J_error, relative_error(grads_ws[name], grads[name])) for name in grads}
 
 
-def best_errors(got, differences, prefix="") -> dict:
-    """The error of each array against the better of the estimates at the STEPS."""
+def best_errors(got, differences, prefix="", floor: float = 1e-12) -> dict:
+    """The error of each array against the better of the estimates at the STEPS (relative,
+    below `floor` absolute: see relative_error)."""
     best = {}
     for step in STEPS:
         want = differences(step)
         for name in want:
-            error = relative_error(got[name], want[name])
+            error = relative_error(got[name], want[name], floor)
             best[prefix + name] = min(best.get(prefix + name, np.inf), error)
         if all(e <= TOLERANCE / 100 for e in best.values()):
             break  # the first step already settles it
