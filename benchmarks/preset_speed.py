@@ -51,7 +51,7 @@ def main() -> None:
         assert relative_error(J_graph, J) <= 1e-10 and worst <= 1e-10, (name, worst)
         workspaces = {
             "dense": dense.make_workspace(sizes, N),
-            "graph": graph.make_workspace(_graph_sizes(graph, sizes), N),
+            "graph": graph.make_workspace(sizes, N),  # the preset's SIZES are the dense ones
         }
         for use in (False, True):
             best = {"dense": float("inf"), "graph": float("inf")}
@@ -67,13 +67,6 @@ def main() -> None:
                 f"  {name:14s} {'yes' if use else 'no':9s} {best['dense'] * 1e3:8.3f} "
                 f"{best['graph'] * 1e3:8.3f} {ratio:11.2f}"
             )
-
-
-def _graph_sizes(graph, sizes) -> tuple:
-    """The dense sizes (d, h…, q) in the graph module's SIZES order."""
-    names = ("d", "h") if len(sizes) == 3 else ("d", *(f"h{k}" for k in range(1, len(sizes) - 1)))
-    by_name = dict(zip((*names, "q"), sizes))
-    return tuple(by_name[k] for k in graph.SIZES)
 
 
 if __name__ == "__main__":

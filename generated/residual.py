@@ -27,7 +27,7 @@ DATA = {  # the data arguments after params, in order: each array's shape ("n": 
     "Y": ("n", "q"),
 }
 HYPERPARAMETERS = ("lam",)
-SIZES = ("d", "q", "h")
+SIZES = ("d", "h", "q")
 WORKSPACE = {  # what make_workspace makes: each array's shape
     "Z": ("n", "h"),
     "O": ("n", "q"),

@@ -138,7 +138,7 @@ def test_data_arguments_are_the_declared_names_in_order():
 def test_wrong_shapes_are_refused_by_name():
     graph, module, _ = _generated("residual")
     params, (X, Y, lam) = graph_point(graph, module, 3, np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"^Y: expected shape \(n, q\) = \(3, 4\), got \(3, 5\)$"):
+    with pytest.raises(ValueError, match=r"^Y: expected shape \(n, q\) = \(3, 2\), got \(3, 5\)$"):
         module.loss_and_grad(params, X, np.zeros((3, 5)), lam)
     bad = {**params, "W2": params["W2"].T}
     with pytest.raises(ValueError, match=r"^W2: expected shape \(q, h\)"):
@@ -223,9 +223,8 @@ def test_generated_graph_modules_import_numpy_only():
 def test_a_workspace_gives_the_same_numbers_into_its_own_arrays():
     graph, module, _ = _generated("residual")
     params, data = graph_point(graph, module, 6, np.random.default_rng(4))
-    sizes = tuple(np.shape(params["W1"])[::-1]) + (np.shape(params["W2"])[0],)
-    sizes = (sizes[0], sizes[2], sizes[1])  # SIZES = (d, q, h)
-    assert module.SIZES == ("d", "q", "h")
+    assert module.SIZES == ("d", "h", "q")  # as data flows, as a dense network's
+    sizes = (*np.shape(params["W1"])[::-1], np.shape(params["W2"])[0])
     workspace = module.make_workspace(sizes, 6)
     J, grads = module.loss_and_grad(params, *data)
     J_ws, grads_ws = module.loss_and_grad(params, *data, workspace)

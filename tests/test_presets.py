@@ -24,7 +24,7 @@ AGREE = 1e-10  # two exact derivations of one function in float64: rounding apar
 def test_the_preset_s_graph_module_is_the_dense_module(model):
     dense = generated_module(model)
     graph = load_source(graph_module_source(dense_graph(model)), "preset")
-    assert graph.PARAMETERS == dense.PARAMETERS
+    assert graph.PARAMETERS == dense.PARAMETERS and graph.SIZES == dense.SIZES
     rng = np.random.default_rng(1)
     sizes = (3, *range(4, 4 + model.depth), 2)
     params, X, Y, lam = sample_point(model, dense, sizes, 5, rng)

@@ -482,15 +482,22 @@ def _code_shape(shape) -> tuple:
 
 
 def size_names(graph) -> tuple:
-    """The graph's sizes in SIZES order: the inputs', the parameters', then the constants'
+    """The graph's sizes in SIZES order, as data flows: the first input's, the parameters'
+    in their order (a dense preset's d, h1, …, q), then the other inputs' and the constants'
     (not n, the examples, for a graph with inputs)."""
     found = []
     declared = graph.declared
-    for table in (declared.inputs, declared.parameters, declared.constants):
-        for shape in table.values():
-            for d in shape.dims:
-                if d != 1 and str(d) not in found and not (str(d) == "n" and declared.inputs):
-                    found.append(str(d))
+    inputs = list(declared.inputs.values())
+    shapes = [
+        *inputs[:1],
+        *declared.parameters.values(),
+        *inputs[1:],
+        *declared.constants.values(),
+    ]
+    for shape in shapes:
+        for d in shape.dims:
+            if d != 1 and str(d) not in found and not (str(d) == "n" and declared.inputs):
+                found.append(str(d))
     return tuple(found)
 
 
