@@ -52,18 +52,18 @@ def init_params(sizes, rng=None, dtype=np.float64):
     return params
 
 
-def predict(params, X, M, Y, p):
-    """The objective's per-example part ‖W2 h - y‖²/2, one value per example.
+def predict(params, X, M, p):
+    """The output W2 h that the loss reads, one row per example.
 
     z = W1 x
     h = (m ⊙ max(0, z))/(1 - p)
     """
-    _sizes(params, {"X": X, "M": M, "Y": Y})
+    _sizes(params, {"X": X, "M": M})
     W1 = params["W1"]
     W2 = params["W2"]
     Z = X @ W1.T  # z = W1 x
     H = (M * np.maximum(Z, 0)) / (1 - p)  # h = (m ⊙ max(0, z))/(1 - p)
-    return ((H @ W2.T - Y) ** 2).sum(axis=1) / 2
+    return H @ W2.T
 
 
 def forward(params, X, M, Y, p, lam, workspace=None):

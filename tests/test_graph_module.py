@@ -237,3 +237,12 @@ def test_a_workspace_gives_the_same_numbers_into_its_own_arrays():
         module.loss_and_grad(params, *(d[:5] if np.ndim(d) else d for d in data), workspace)
     with pytest.raises(TypeError, match="a workspace's arrays are fixed"):
         workspace["Z"] = None
+
+
+@pytest.mark.parametrize("name", ["residual", "tied_autoencoder", "dropout", "gated"])
+def test_predict_needs_no_target(name):
+    """The loss may be the objective's own equation (L = squared(W2 @ h, y)): predict still
+    returns what the loss reads, from the inputs it needs, never the target."""
+    _, module, _ = _generated(name)
+    assert "Y" not in _predict_args(module)
+    assert module.predict.__doc__.startswith("The output ")

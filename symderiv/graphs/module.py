@@ -401,8 +401,9 @@ def _predict(w: Writer, steps, defined) -> tuple:
     """predict's statements, its data arguments, its result and what it is in words: the
     first argument of the objective's loss (o of squared(o, y)), or without one loss the
     objective's per-example part (its value, for a graph without inputs)."""
+    read = [*steps, defined[w.graph.objective]]  # the loss may be in the objective's equation
     losses = [
-        node for e in steps for node in _walk(e.expr) if node.op == "call" and node.name in LOSSES
+        node for e in read for node in _walk(e.expr) if node.op == "call" and node.name in LOSSES
     ]
     symbols = w.symbols
     if len(losses) == 1:
