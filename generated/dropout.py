@@ -71,6 +71,7 @@ def forward(params, X, M, Y, p, lam, workspace=None):
 
     z = W1 x
     h = (m ⊙ max(0, z))/(1 - p)
+    (W2 h - y), kept
     L = (1/n) Σᵢ (‖W2 h - y‖²/2)_i
 
     With a workspace from make_workspace, the cache's arrays are the workspace's.
@@ -86,14 +87,15 @@ def forward(params, X, M, Y, p, lam, workspace=None):
     H = np.maximum(Z, 0, out=workspace.get("H"))
     H *= M
     H /= 1 - p
-    L = float((((H @ W2.T - Y) ** 2).sum(axis=1) / 2).sum() / n)  # L = (1/n) Σᵢ (‖W2 h - y‖²/2)_i
+    R = H @ W2.T - Y  # (W2 h - y), kept
+    L = float((np.einsum("ij,ij->i", R, R) / 2).sum() / n)  # L = (1/n) Σᵢ (‖W2 h - y‖²/2)_i
     cache = {
         "n": n,
         "X": X,
         "M": M,
-        "Y": Y,
         "Z": Z,
         "H": H,
+        "R": R,
         "p": p,
         "dims": dims,
         "dtype": dtype,
@@ -116,12 +118,12 @@ def backward(params, cache, lam, workspace=None):
     n = cache["n"]
     X = cache["X"]
     M = cache["M"]
-    Y = cache["Y"]
     Z = cache["Z"]
     H = cache["H"]
+    R = cache["R"]
     p = cache["p"]
     # ∂L/∂h = (W2ᵀ (W2 h - y))/n
-    dH = np.matmul((H @ W2.T - Y), W2, out=workspace.get("dH"))
+    dH = np.matmul(R, W2, out=workspace.get("dH"))
     dH /= n
     # ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
     dZ = np.divide(dH, 1 - p, out=workspace.get("dZ"))
@@ -129,7 +131,7 @@ def backward(params, cache, lam, workspace=None):
     dZ *= Z > 0
     # ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
     dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
-    dW2 = ((H @ W2.T - Y) / n).T @ H  # ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
+    dW2 = (R / n).T @ H  # ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
     return {
         "W1": dW1,
         "W2": dW2,
@@ -180,10 +182,10 @@ def hvp(params, X, M, Y, p, lam, V):
 
     R{z} = V_W1 x
     R{h} = (m ⊙ (1(z > 0) ⊙ R{z}))/(1 - p)
-    R{∂L/∂h} = (V_W2ᵀ (W2 h - y))/n + (W2ᵀ (V_W2 h + W2 R{h}))/n
+    R{∂L/∂h} = (W2ᵀ (W2 R{h} + V_W2 h))/n + (V_W2ᵀ (W2 h - y))/n
     R{∂L/∂z} = (R{∂L/∂h}/(1 - p) ⊙ m) ⊙ 1(z > 0)
     R{∂L/∂W1} = R{∂L/∂z} xᵀ, summed over the examples
-    R{∂L/∂W2} = ((V_W2 h + W2 R{h}) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
+    R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
     """
     _sizes(params, {"X": X, "M": M, "Y": Y}, V)
     _, cache = forward(params, X, M, Y, p, lam)
@@ -198,18 +200,18 @@ def _hvp(params, cache, lam, V):
     n = cache["n"]
     X = cache["X"]
     M = cache["M"]
-    Y = cache["Y"]
     Z = cache["Z"]
     H = cache["H"]
+    R = cache["R"]
     p = cache["p"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
     rH = (M * (Z > 0) * rZ) / (1 - p)  # R{h} = (m ⊙ (1(z > 0) ⊙ R{z}))/(1 - p)
-    # R{∂L/∂h} = (V_W2ᵀ (W2 h - y))/n + (W2ᵀ (V_W2 h + W2 R{h}))/n
-    rdH = ((H @ W2.T - Y) @ vW2) / n + ((H @ vW2.T + rH @ W2.T) @ W2) / n
+    # R{∂L/∂h} = (W2ᵀ (W2 R{h} + V_W2 h))/n + (V_W2ᵀ (W2 h - y))/n
+    rdH = ((rH @ W2.T + H @ vW2.T) @ W2) / n + (R @ vW2) / n
     rdZ = rdH / (1 - p) * M * (Z > 0)  # R{∂L/∂z} = (R{∂L/∂h}/(1 - p) ⊙ m) ⊙ 1(z > 0)
     rdW1 = rdZ.T @ X  # R{∂L/∂W1} = R{∂L/∂z} xᵀ, summed over the examples
-    # R{∂L/∂W2} = ((V_W2 h + W2 R{h}) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
-    rdW2 = ((H @ vW2.T + rH @ W2.T) / n).T @ H + ((H @ W2.T - Y) / n).T @ rH
+    # R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
+    rdW2 = ((rH @ W2.T + H @ vW2.T) / n).T @ H + (R / n).T @ rH
     return {
         "W1": rdW1,
         "W2": rdW2,

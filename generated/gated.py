@@ -64,6 +64,7 @@ def forward(params, X, Y, lam, workspace=None):
     """The objective L (a float) and the cache that backward reads.
 
     h = σ(Wg x) ⊙ tanh(Wh x)
+    (h - y), kept
     L = (1/n) Σᵢ (‖h - y‖²/2)_i
 
     With a workspace from make_workspace, the cache's arrays are the workspace's.
@@ -76,12 +77,12 @@ def forward(params, X, Y, lam, workspace=None):
     workspace = _workspace(workspace, dims, dtype)
     # h = σ(Wg x) ⊙ tanh(Wh x)
     H = np.multiply(_sigmoid(X @ Wg.T), np.tanh(X @ Wh.T), out=workspace.get("H"))
-    L = float((((H - Y) ** 2).sum(axis=1) / 2).sum() / n)  # L = (1/n) Σᵢ (‖h - y‖²/2)_i
+    R = H - Y  # (h - y), kept
+    L = float((np.einsum("ij,ij->i", R, R) / 2).sum() / n)  # L = (1/n) Σᵢ (‖h - y‖²/2)_i
     cache = {
         "n": n,
         "X": X,
-        "Y": Y,
-        "H": H,
+        "R": R,
         "dims": dims,
         "dtype": dtype,
     }
@@ -102,11 +103,8 @@ def backward(params, cache, lam, workspace=None):
     Wh = params["Wh"]
     n = cache["n"]
     X = cache["X"]
-    Y = cache["Y"]
-    H = cache["H"]
-    # ∂L/∂h = (h - y)/n
-    dH = np.subtract(H, Y, out=workspace.get("dH"))
-    dH /= n
+    R = cache["R"]
+    dH = np.divide(R, n, out=workspace.get("dH"))  # ∂L/∂h = (h - y)/n
     # ∂L/∂Wg = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     dWg = ((1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * dH).T @ X
     # ∂L/∂Wh = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
@@ -159,11 +157,11 @@ def hvp(params, X, Y, lam, V):
     """The Hessian of L times the direction V (a dict shaped like params), by forward
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂L/∂θ} = (H V)_θ.
 
-    R{h} = ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) + σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x)
+    R{h} = σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) + ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x)
     ∂L/∂h = (h - y)/n
     R{∂L/∂h} = R{h}/n
-    R{∂L/∂Wg} = (((1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h + (1 - σ(Wg x)) σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) ⊙ ∂L/∂h + (1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
-    R{∂L/∂Wh} = ((-2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x) ⊙ σ(Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
+    R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) ⊙ ∂L/∂h + ((1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ ∂L/∂h + (-2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     """
     _sizes(params, {"X": X, "Y": Y}, V)
     _, cache = forward(params, X, Y, lam)
@@ -178,37 +176,36 @@ def _hvp(params, cache, lam, V):
     vWh = V["Wh"]
     n = cache["n"]
     X = cache["X"]
-    Y = cache["Y"]
-    H = cache["H"]
-    # R{h} = ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) + σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x)
-    rH = (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * (X @ vWg.T) * np.tanh(
-        X @ Wh.T
-    ) + _sigmoid(X @ Wg.T) * (1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T)
-    dH = (H - Y) / n  # ∂L/∂h = (h - y)/n
+    R = cache["R"]
+    # R{h} = σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) + ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x)
+    rH = _sigmoid(X @ Wg.T) * (1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T) + (
+        1 - _sigmoid(X @ Wg.T)
+    ) * _sigmoid(X @ Wg.T) * (X @ vWg.T) * np.tanh(X @ Wh.T)
+    dH = R / n  # ∂L/∂h = (h - y)/n
     rdH = rH / n  # R{∂L/∂h} = R{h}/n
-    # R{∂L/∂Wg} = (((1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h + (1 - σ(Wg x)) σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) ⊙ ∂L/∂h + (1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
+    # R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) ⊙ ∂L/∂h + ((1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     rdWg = (
-        (1 - _sigmoid(X @ Wg.T))
-        * (1 - 2 * _sigmoid(X @ Wg.T))
-        * _sigmoid(X @ Wg.T)
-        * (X @ vWg.T)
-        * np.tanh(X @ Wh.T)
-        * dH
+        (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * rdH
         + (1 - _sigmoid(X @ Wg.T))
         * _sigmoid(X @ Wg.T)
         * (1 - np.tanh(X @ Wh.T) ** 2)
         * (X @ vWh.T)
         * dH
-        + (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * rdH
+        + (1 - _sigmoid(X @ Wg.T))
+        * (1 - 2 * _sigmoid(X @ Wg.T))
+        * _sigmoid(X @ Wg.T)
+        * (X @ vWg.T)
+        * np.tanh(X @ Wh.T)
+        * dH
     ).T @ X
-    # R{∂L/∂Wh} = ((-2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x) ⊙ σ(Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
+    # R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ ∂L/∂h + (-2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     rdWh = (
-        (1 - np.tanh(X @ Wh.T) ** 2)
+        (1 - np.tanh(X @ Wh.T) ** 2) * _sigmoid(X @ Wg.T) * rdH
+        + (1 - np.tanh(X @ Wh.T) ** 2)
         * (1 - _sigmoid(X @ Wg.T))
         * _sigmoid(X @ Wg.T)
         * (X @ vWg.T)
         * dH
-        + (1 - np.tanh(X @ Wh.T) ** 2) * _sigmoid(X @ Wg.T) * rdH
         - 2
         * (1 - np.tanh(X @ Wh.T) ** 2)
         * np.tanh(X @ Wh.T)

@@ -128,7 +128,7 @@ def hvp(params, C, lam, V):
     """The Hessian of f times the direction V (a dict shaped like params), by forward
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂f/∂θ} = (H V)_θ.
 
-    R{∂f/∂S} = S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ Cᵀ S⁻¹ᵀ + S⁻¹ᵀ Cᵀ S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ - S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ
+    R{∂f/∂S} = S⁻¹ᵀ Cᵀ S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ + S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ Cᵀ S⁻¹ᵀ - S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ
     """
     _sizes(params, {"C": C}, V)
     _, cache = forward(params, C, lam)
@@ -140,10 +140,10 @@ def _hvp(params, cache, lam, V):
     vS = V["S"]
     C = cache["C"]
     inv_S = cache["inv_S"]
-    # R{∂f/∂S} = S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ Cᵀ S⁻¹ᵀ + S⁻¹ᵀ Cᵀ S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ - S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ
+    # R{∂f/∂S} = S⁻¹ᵀ Cᵀ S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ + S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ Cᵀ S⁻¹ᵀ - S⁻¹ᵀ V_Sᵀ S⁻¹ᵀ
     rdS = (
-        inv_S.T @ vS.T @ inv_S.T @ C.T @ inv_S.T
-        + inv_S.T @ C.T @ inv_S.T @ vS.T @ inv_S.T
+        inv_S.T @ C.T @ inv_S.T @ vS.T @ inv_S.T
+        + inv_S.T @ vS.T @ inv_S.T @ C.T @ inv_S.T
         - inv_S.T @ vS.T @ inv_S.T
     )
     return {

@@ -211,14 +211,14 @@ def hvp(params, X, Y, lam, V):
 
     R{z} = V_W1 x + V_b1
     R{h} = 1(h > 0) ⊙ R{z}
-    R{o} = V_W2 h + W2 R{h} + V_W3 x
+    R{o} = V_W3 x + W2 R{h} + V_W2 h
     ∂J/∂o = (softmax(o) - y)/n
     R{∂J/∂o} = (R{o} ⊙ softmax(o) - softmax(o)ᵀ R{o} softmax(o))/n
-    R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
+    R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
     R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)
     R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     R{∂J/∂b1} = R{∂J/∂z}, summed over the examples
-    R{∂J/∂W2} = λ V_W2 + R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ, summed over the examples
+    R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
     R{∂J/∂W3} = λ V_W3 + R{∂J/∂o} xᵀ, summed over the examples
     """
     _sizes(params, {"X": X, "Y": Y}, V)
@@ -241,19 +241,19 @@ def _hvp(params, cache, lam, V):
     lse_O = cache["lse_O"]
     rZ = X @ vW1.T + vb1  # R{z} = V_W1 x + V_b1
     rH = (H > 0) * rZ  # R{h} = 1(h > 0) ⊙ R{z}
-    rO = H @ vW2.T + rH @ W2.T + X @ vW3.T  # R{o} = V_W2 h + W2 R{h} + V_W3 x
+    rO = X @ vW3.T + rH @ W2.T + H @ vW2.T  # R{o} = V_W3 x + W2 R{h} + V_W2 h
     dO = (np.exp(O - lse_O[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     # R{∂J/∂o} = (R{o} ⊙ softmax(o) - softmax(o)ᵀ R{o} softmax(o))/n
     rdO = (
         (-(np.exp(O - lse_O[:, None]) * rO).sum(axis=1))[:, None] * np.exp(O - lse_O[:, None])
         + rO * np.exp(O - lse_O[:, None])
     ) / n
-    rdH = dO @ vW2 + rdO @ W2  # R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
+    rdH = rdO @ W2 + dO @ vW2  # R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
     rdZ = rdH * (H > 0)  # R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)
     rdW1 = lam * vW1 + rdZ.T @ X  # R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     rdb1 = rdZ.sum(axis=0)  # R{∂J/∂b1} = R{∂J/∂z}, summed over the examples
-    # R{∂J/∂W2} = λ V_W2 + R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ, summed over the examples
-    rdW2 = lam * vW2 + rdO.T @ H + dO.T @ rH
+    # R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
+    rdW2 = lam * vW2 + dO.T @ rH + rdO.T @ H
     rdW3 = lam * vW3 + rdO.T @ X  # R{∂J/∂W3} = λ V_W3 + R{∂J/∂o} xᵀ, summed over the examples
     return {
         "W1": rdW1,

@@ -54,17 +54,18 @@ def predict(params, X, y, lam):
 def forward(params, X, y, lam, workspace=None):
     """The objective f (a float) and the cache that backward reads.
 
+    (X w - y), kept
     f = ‖X w - y‖²/2 + λ ‖w‖²/2
 
     With a workspace from make_workspace, the cache's arrays are the workspace's.
     """
     _sizes(params, {"X": X, "y": y})
     w = params["w"]
-    # f = ‖X w - y‖²/2 + λ ‖w‖²/2
-    f = float(np.sum((X @ w - y) ** 2) / 2 + lam * np.vdot(w, w) / 2)
+    r = X @ w - y  # (X w - y), kept
+    f = float(np.vdot(r, r) / 2 + lam * np.vdot(w, w) / 2)  # f = ‖X w - y‖²/2 + λ ‖w‖²/2
     cache = {
         "X": X,
-        "y": y,
+        "r": r,
     }
     return f, cache
 
@@ -72,14 +73,14 @@ def forward(params, X, y, lam, workspace=None):
 def backward(params, cache, lam, workspace=None):
     """The gradients of f, shaped like params, from what forward kept.
 
-    ∂f/∂w = Xᵀ (X w - y) + λ w
+    ∂f/∂w = λ w + Xᵀ (X w - y)
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
     w = params["w"]
     X = cache["X"]
-    y = cache["y"]
-    dw = X.T @ (X @ w - y) + lam * w  # ∂f/∂w = Xᵀ (X w - y) + λ w
+    r = cache["r"]
+    dw = lam * w + X.T @ r  # ∂f/∂w = λ w + Xᵀ (X w - y)
     return {
         "w": dw,
     }
@@ -127,7 +128,7 @@ def hvp(params, X, y, lam, V):
     """The Hessian of f times the direction V (a dict shaped like params), by forward
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂f/∂θ} = (H V)_θ.
 
-    R{∂f/∂w} = Xᵀ X V_w + λ V_w
+    R{∂f/∂w} = λ V_w + Xᵀ X V_w
     """
     _sizes(params, {"X": X, "y": y}, V)
     _, cache = forward(params, X, y, lam)
@@ -138,7 +139,7 @@ def _hvp(params, cache, lam, V):
     """hvp from what forward kept (hessian runs forward once for all its columns)."""
     vw = V["w"]
     X = cache["X"]
-    rdw = X.T @ X @ vw + lam * vw  # R{∂f/∂w} = Xᵀ X V_w + λ V_w
+    rdw = lam * vw + X.T @ X @ vw  # R{∂f/∂w} = λ V_w + Xᵀ X V_w
     return {
         "w": rdw,
     }

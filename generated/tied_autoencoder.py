@@ -70,6 +70,7 @@ def forward(params, X, lam, workspace=None):
 
     h = max(0, W x + b)
     xhat = Wᵀ h + c
+    (xhat - x), kept
     L = (1/n) Σᵢ (‖xhat - x‖²/2)_i
 
     With a workspace from make_workspace, the cache's arrays are the workspace's.
@@ -85,12 +86,13 @@ def forward(params, X, lam, workspace=None):
     # xhat = Wᵀ h + c
     Xhat = np.matmul(H, W, out=workspace.get("Xhat"))
     Xhat += c
-    L = float((((Xhat - X) ** 2).sum(axis=1) / 2).sum() / n)  # L = (1/n) Σᵢ (‖xhat - x‖²/2)_i
+    R = Xhat - X  # (xhat - x), kept
+    L = float((np.einsum("ij,ij->i", R, R) / 2).sum() / n)  # L = (1/n) Σᵢ (‖xhat - x‖²/2)_i
     cache = {
         "n": n,
         "X": X,
         "H": H,
-        "Xhat": Xhat,
+        "R": R,
         "dims": dims,
         "dtype": dtype,
     }
@@ -102,7 +104,7 @@ def backward(params, cache, lam, workspace=None):
 
     ∂L/∂xhat = (xhat - x)/n
     ∂L/∂h = W ∂L/∂xhat
-    ∂L/∂W = h ∂L/∂xhatᵀ + (1(h > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    ∂L/∂W = (1(h > 0) ⊙ ∂L/∂h) xᵀ + h ∂L/∂xhatᵀ, summed over the examples
     ∂L/∂b = ∂L/∂h ⊙ 1(h > 0), summed over the examples
     ∂L/∂c = ∂L/∂xhat, summed over the examples
 
@@ -113,13 +115,11 @@ def backward(params, cache, lam, workspace=None):
     n = cache["n"]
     X = cache["X"]
     H = cache["H"]
-    Xhat = cache["Xhat"]
-    # ∂L/∂xhat = (xhat - x)/n
-    dXhat = np.subtract(Xhat, X, out=workspace.get("dXhat"))
-    dXhat /= n
+    R = cache["R"]
+    dXhat = np.divide(R, n, out=workspace.get("dXhat"))  # ∂L/∂xhat = (xhat - x)/n
     dH = np.matmul(dXhat, W.T, out=workspace.get("dH"))  # ∂L/∂h = W ∂L/∂xhat
-    # ∂L/∂W = h ∂L/∂xhatᵀ + (1(h > 0) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    dW = H.T @ dXhat + ((H > 0) * dH).T @ X
+    # ∂L/∂W = (1(h > 0) ⊙ ∂L/∂h) xᵀ + h ∂L/∂xhatᵀ, summed over the examples
+    dW = ((H > 0) * dH).T @ X + H.T @ dXhat
     db = (dH * (H > 0)).sum(axis=0)  # ∂L/∂b = ∂L/∂h ⊙ 1(h > 0), summed over the examples
     # ∂L/∂c = ∂L/∂xhat, summed over the examples
     dc = np.sum(dXhat, axis=0, out=workspace.get("dc"))
@@ -173,11 +173,11 @@ def hvp(params, X, lam, V):
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂L/∂θ} = (H V)_θ.
 
     R{h} = 1(h > 0) ⊙ (V_W x + V_b)
-    R{xhat} = V_Wᵀ h + Wᵀ R{h} + V_c
+    R{xhat} = Wᵀ R{h} + V_Wᵀ h + V_c
     ∂L/∂xhat = (xhat - x)/n
     R{∂L/∂xhat} = R{xhat}/n
-    R{∂L/∂h} = V_W ∂L/∂xhat + W R{∂L/∂xhat}
-    R{∂L/∂W} = R{h} ∂L/∂xhatᵀ + h R{∂L/∂xhat}ᵀ + (1(h > 0) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
+    R{∂L/∂h} = W R{∂L/∂xhat} + V_W ∂L/∂xhat
+    R{∂L/∂W} = (1(h > 0) ⊙ R{∂L/∂h}) xᵀ + h R{∂L/∂xhat}ᵀ + R{h} ∂L/∂xhatᵀ, summed over the examples
     R{∂L/∂b} = R{∂L/∂h} ⊙ 1(h > 0), summed over the examples
     R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     """
@@ -195,14 +195,14 @@ def _hvp(params, cache, lam, V):
     n = cache["n"]
     X = cache["X"]
     H = cache["H"]
-    Xhat = cache["Xhat"]
+    R = cache["R"]
     rH = (H > 0) * (X @ vW.T + vb)  # R{h} = 1(h > 0) ⊙ (V_W x + V_b)
-    rXhat = H @ vW + rH @ W + vc  # R{xhat} = V_Wᵀ h + Wᵀ R{h} + V_c
-    dXhat = (Xhat - X) / n  # ∂L/∂xhat = (xhat - x)/n
+    rXhat = rH @ W + H @ vW + vc  # R{xhat} = Wᵀ R{h} + V_Wᵀ h + V_c
+    dXhat = R / n  # ∂L/∂xhat = (xhat - x)/n
     rdXhat = rXhat / n  # R{∂L/∂xhat} = R{xhat}/n
-    rdH = dXhat @ vW.T + rdXhat @ W.T  # R{∂L/∂h} = V_W ∂L/∂xhat + W R{∂L/∂xhat}
-    # R{∂L/∂W} = R{h} ∂L/∂xhatᵀ + h R{∂L/∂xhat}ᵀ + (1(h > 0) ⊙ R{∂L/∂h}) xᵀ, summed over the examples
-    rdW = rH.T @ dXhat + H.T @ rdXhat + ((H > 0) * rdH).T @ X
+    rdH = rdXhat @ W.T + dXhat @ vW.T  # R{∂L/∂h} = W R{∂L/∂xhat} + V_W ∂L/∂xhat
+    # R{∂L/∂W} = (1(h > 0) ⊙ R{∂L/∂h}) xᵀ + h R{∂L/∂xhat}ᵀ + R{h} ∂L/∂xhatᵀ, summed over the examples
+    rdW = ((H > 0) * rdH).T @ X + H.T @ rdXhat + rH.T @ dXhat
     rdb = (rdH * (H > 0)).sum(axis=0)  # R{∂L/∂b} = R{∂L/∂h} ⊙ 1(h > 0), summed over the examples
     rdc = rdXhat.sum(axis=0)  # R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     return {

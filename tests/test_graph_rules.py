@@ -54,6 +54,17 @@ MORE["a scalar spread over an array, an adjoint read twice in one statement"] = 
         "L = softmax_cross_entropy(V @ g, y)",
     ],
 }
+MORE["a sum read by two equations, holding a softmax"] = {  # kept once, after its softmax
+    "inputs": {"x": "d", "y": "d"},
+    "parameters": {"W": "d d", "a": ""},
+    "equations": [
+        "z = W @ x",
+        "u = softmax(z) + z",
+        "v = softmax(z) + z",
+        "o = a * u - v",
+        "J = squared(o, y) + logsumexp(o) / 3",
+    ],
+}
 GRAPHS = {**CATALOGUE, **MORE}
 
 

@@ -28,7 +28,8 @@ class CodeError(NotImplementedError):
 
 
 def untangled(expr):
-    """expr with every transpose pushed down to a symbol: (A B)ᵀ → Bᵀ Aᵀ, (A + B)ᵀ → Aᵀ + Bᵀ."""
+    """expr with every transpose pushed down to a symbol ((A B)ᵀ → Bᵀ Aᵀ, (A + B)ᵀ → Aᵀ +
+    Bᵀ), products flattened, and the terms of a sum in one order."""
     if isinstance(expr, sp.Transpose):
         a = expr.arg
         if isinstance(a, sp.Transpose):
@@ -57,6 +58,8 @@ def untangled(expr):
         return sp.Transpose(sp.Inverse(untangled(expr.arg.arg)))  # (Aᵀ)⁻¹ = (A⁻¹)ᵀ: one inverse
     if expr.is_Atom or isinstance(expr, sp.MatrixSymbol) or not expr.args:
         return expr
+    if isinstance(expr, sp.MatAdd):  # one order of terms, so that equal sums compare equal
+        return sp.MatAdd(*sorted((untangled(a) for a in expr.args), key=sp.default_sort_key))
     if isinstance(expr, (sp.MatrixExpr, sp.Expr)):
         args = [untangled(a) for a in expr.args]
         return expr if args == list(expr.args) else expr.func(*args)

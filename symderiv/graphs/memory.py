@@ -54,8 +54,13 @@ def held(expr, rows) -> sp.Expr:
         need = sp.Max(need, waiting + held(child, rows))
         waiting += entries(child, rows)
     own = entries(expr, rows)
-    reusable = isinstance(expr, IN_PLACE) and any(
-        not _read(c) and entries(c, rows) == own for c in children if not isinstance(c, sp.Lambda)
+    operands = [c for c in children if not isinstance(c, sp.Lambda)]
+    # NumPy writes into a temporary operand only when no other operand is broadcast to it
+    # (H @ W + c, c a vector, makes a new array)
+    reusable = (
+        isinstance(expr, IN_PLACE)
+        and any(not _read(c) and entries(c, rows) == own for c in operands)
+        and all(entries(c, rows) == own for c in operands if isinstance(c, sp.MatrixExpr))
     )
     if isinstance(expr, (sp.Inverse, sp.Determinant)):  # LAPACK factors a copy of the matrix
         own *= 2
@@ -105,7 +110,7 @@ def graph_prediction_peak(spec, values) -> int:
     peaks, base = [], 0
     for s in spec.predict:
         peaks.append(base + count(held(s.expr, spec.rows)))
-        base += count(spec.entries[s.target])
+        base += count(entries(s.expr, spec.rows))  # predict's arrays, whatever forward keeps
     peaks.append(base + count(held(spec.output_expr, spec.rows)))
     return max(peaks)
 

@@ -101,7 +101,9 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     for equation, expr in zip(steps, values):  # z2 = (z1 + z1)/2 is z1: one array, one name
         if isinstance(w.own(expr), (sp.Symbol, sp.MatrixSymbol)):
             w.swap[symbols[equation.target]] = w.own(expr)
-    w.keep([*values, *(p for p in parts if p is not None), *(s.total for s in sweep)])
+    exprs = [*values, *(p for p in parts if p is not None), *(s.total for s in sweep)]
+    w.repeated = _repeated(w, exprs)
+    w.keep(exprs)
     w.keep(t for _, t in tangents)
 
     forward = []
@@ -226,6 +228,28 @@ def graph_module_spec(graph) -> GraphModuleSpec:
     )
 
 
+def _repeated(w: Writer, exprs) -> set:
+    """The sums of arrays that more than one statement would compute (W2 h − y in forward's
+    loss and in two gradients): each is computed once, in forward, and kept. Only those of
+    forward's quantities, and with more than names in them (a sum of names is cheap)."""
+    forward = set(w.symbols.values())
+    seen: dict = {}
+    for k, expr in enumerate(exprs):
+        for sub in sp.preorder_traversal(untangled(expr).xreplace(w.swap)):
+            if sub.free_symbols <= forward and _costly(sub):
+                seen.setdefault(sub, set()).add(k)
+    return {sub for sub, where in seen.items() if len(where) > 1}
+
+
+def _costly(sub) -> bool:
+    """Whether an array expression is worth keeping rather than computing again: a sum with
+    more than names in it (a product or a function of an array the user did not name is
+    computed where it is read: naming it, as the section does, keeps it)."""
+    if isinstance(sub, sp.MatAdd):
+        return any(not isinstance(a, (sp.MatrixSymbol, sp.Transpose)) for a in sub.args)
+    return False
+
+
 def _entries(w: Writer) -> dict:
     """{code name: how many numbers its array holds}, n of them per example for an array with
     a row per example."""
@@ -242,12 +266,14 @@ def _entries(w: Writer) -> dict:
 
 def _kept_before(w: Writer, expr, pending: dict) -> list:
     """Statements computing the kept quantities `expr` reads (every one left, for None),
-    taken out of `pending`."""
+    taken out of `pending`; a kept quantity that reads another (softmax(z) in softmax(z) + z)
+    comes after it."""
     out = []
     for sub, symbol in list(pending.items()):
-        if expr is None or symbol in expr.free_symbols:
+        if sub in pending and (expr is None or symbol in expr.free_symbols):
             del pending[sub]
             inner = sub.func(*(w.own(a) for a in sub.args))  # by the names forward has
+            out += _kept_before(w, inner, pending)
             out.append(w.statement(symbol, inner, f"{w.text[symbol]}, kept"))
     return out
 

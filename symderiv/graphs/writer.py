@@ -95,6 +95,7 @@ class Writer:
         self.kept: dict = {}  # an inverse or a softmax → the symbol it is kept under
         self.inline: dict = {}  # an adjoint that is one number → that number
         self.stored: dict = {}  # ("logsumexp", o) → the kept array, for softmax(o)
+        self.repeated: set = set()  # sums of arrays more than one statement computes
         self.swap: dict = {}  # φ′(z), φ″(z) → the same written with h = φ(z), where it can be
         self.helpers: set = set()
         self.buffers: dict = {}  # the workspace: array name → its shape in size names
@@ -186,6 +187,21 @@ class Writer:
         reuses = chain.out if chain.reused is not None else ""
         return {"chain": tuple(chain.lines), "reuses": reuses, "written": tuple(chain.written)}
 
+    def _name_kept(self, sub, label: str) -> None:
+        """Keep `sub` under the next free name label, label2, …"""
+        symbol = sp.MatrixSymbol(f"_kept{len(self.kept)}", *sub.shape)
+        name = label
+        k = 1
+        while name in self.taken:
+            k += 1
+            name = f"{label}{k}"
+        self.taken.add(name)
+        self.code[symbol] = name
+        self.text[symbol] = f"({self.words(sub)})"  # a sum: in parentheses where it is read
+        if self.logical & sub.free_symbols:
+            self.logical.add(symbol)
+        self.kept[sub] = symbol
+
     def reads(self, expr) -> set:
         """The symbols whose arrays the code of `expr` reads: its own, and the logsumexp
         kept for each softmax it computes from one."""
@@ -202,7 +218,12 @@ class Writer:
         exp(o − logsumexp(o)), from it, where it is read."""
         for expr in exprs:
             for sub in sp.preorder_traversal(untangled(expr).xreplace(self.swap)):
-                if sub in self.kept or not isinstance(sub, (sp.Inverse, Softmax, LogSumExp)):
+                if sub in self.kept:
+                    continue
+                if sub in self.repeated:  # a sum more than one statement computes: R = O - Y
+                    self._name_kept(sub, "R" if self.logical & sub.free_symbols else "r")
+                    continue
+                if not isinstance(sub, (sp.Inverse, Softmax, LogSumExp)):
                     continue
                 arg = sub.args[0]
                 each = any(a in self.logical for a in sub.free_symbols)
