@@ -88,7 +88,11 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
     def __init__(
         self, names: dict, rows: set, logical=frozenset(), batch: bool = True, stored=None
     ):
-        super().__init__((), stored, extra=names)
+        super().__init__((), stored)
+        # the writer's names themselves, not a copy: a printer is made for every statement,
+        # and copying them each time made printing a graph quadratic in its size
+        # (_print_Elementwise puts its slot in and takes it out again)
+        self._extra = names
         self.rows = rows
         self.batch = batch  # whether n is the number of examples (else a size of the data)
         self.logical = logical  # symbols of per-example quantities, uniform or not
@@ -404,7 +408,8 @@ class GraphTextPrinter(TextPrinter):
     S⁻¹, tr, det and log det as written."""
 
     def __init__(self, names: dict):
-        super().__init__((), names)
+        super().__init__(())
+        self._extra = names  # the writer's, not a copy (see GraphNumPyPrinter)
 
     def _print_MatMul(self, expr):
         coeff, factors = flat(expr)
