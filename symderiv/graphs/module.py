@@ -445,11 +445,10 @@ def _predict(w: Writer, steps, defined) -> tuple:
             if each is not None
             else f"The objective's value {w.words(target)}; the graph has no per-example output"
         )
-    needed = {s for s in target.free_symbols}
+    needed = set(target.free_symbols)
     for e in reversed(steps):
         if symbols[e.target] in needed:
             needed |= value(e.expr, symbols).free_symbols
-    printer_rows = set(w.rows)
     statements = []
     for e in steps:
         if symbols[e.target] in needed:
@@ -459,7 +458,6 @@ def _predict(w: Writer, steps, defined) -> tuple:
                 Statement(w.code[symbols[e.target]], code, f"{e.target} = {w.words(expr)}", expr)
             )
     output, _ = w.print(untangled(target))
-    w.rows = printer_rows
     args = tuple(a for a in _arguments(w) if w.symbols[a.declared] in needed)
     return tuple(statements), args, output, words, untangled(target)
 

@@ -187,17 +187,13 @@ class Writer:
         reuses = chain.out if chain.reused is not None else ""
         return {"chain": tuple(chain.lines), "reuses": reuses, "written": tuple(chain.written)}
 
-    def _name_kept(self, sub, label: str) -> None:
-        """Keep `sub` under the next free name label, label2, …"""
-        symbol = sp.MatrixSymbol(f"_kept{len(self.kept)}", *sub.shape)
-        name = label
-        k = 1
-        while name in self.taken:
-            k += 1
-            name = f"{label}{k}"
-        self.taken.add(name)
-        self.code[symbol] = name
-        self.text[symbol] = f"({self.words(sub)})"  # a sum: in parentheses where it is read
+    def _keep_as(self, sub, name: str, text: str) -> None:
+        """Keep `sub` (computed once in forward) under the code name `name`."""
+        kept = f"_kept{len(self.kept)}"
+        scalar = not isinstance(sub, sp.MatrixExpr)
+        symbol = sp.Symbol(kept, real=True) if scalar else sp.MatrixSymbol(kept, *sub.shape)
+        self.code[symbol] = _free(name, self.taken)
+        self.text[symbol] = text
         if self.logical & sub.free_symbols:
             self.logical.add(symbol)
         self.kept[sub] = symbol
@@ -221,30 +217,20 @@ class Writer:
                 if sub in self.kept:
                     continue
                 if sub in self.repeated:  # a sum more than one statement computes: R = O - Y
-                    self._name_kept(sub, "R" if self.logical & sub.free_symbols else "r")
+                    name = "R" if self.logical & sub.free_symbols else "r"
+                    self._keep_as(sub, name, f"({self.words(sub)})")  # a sum: in parentheses
                     continue
                 if not isinstance(sub, (sp.Inverse, Softmax, LogSumExp)):
                     continue
                 arg = sub.args[0]
-                each = any(a in self.logical for a in sub.free_symbols)
-                if isinstance(sub, LogSumExp) and not each:
+                if isinstance(sub, LogSumExp) and not self.logical & sub.free_symbols:
                     continue  # one number: computed where it is read
                 if isinstance(sub, Softmax) and LogSumExp(arg) in self.kept:
                     self.stored[("logsumexp", arg)] = self.code[self.kept[LogSumExp(arg)]]
                     continue
                 label = {sp.Inverse: "inv_", Softmax: "softmax_", LogSumExp: "lse_"}[type(sub)]
                 base = self.code.get(arg, str(len(self.kept) + 1))
-                name = f"_kept{len(self.kept)}"
-                symbol = (
-                    sp.Symbol(name, real=True)
-                    if isinstance(sub, LogSumExp)
-                    else sp.MatrixSymbol(name, *sub.shape)
-                )
-                self.code[symbol] = _free(label + base, self.taken)
-                self.text[symbol] = self.words(sub)
-                if each:
-                    self.logical.add(symbol)
-                self.kept[sub] = symbol
+                self._keep_as(sub, label + base, self.words(sub))
 
 
 def last_reads(exprs) -> dict:
