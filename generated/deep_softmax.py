@@ -286,7 +286,7 @@ def hvp(params, X, Y, lam, V):
     R{h3} = φ′(z3) ⊙ R{z3}
     R{o} = V_W4 h3 + W4 R{h3} + V_b4
     ∂J/∂o = (softmax(o) - y)/n
-    R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o) softmax(o)ᵀ R{o})/n
+    R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     R{∂J/∂W4} = R{∂J/∂o} h3ᵀ + ∂J/∂o R{h3}ᵀ + λ V_W4
     ∂J/∂h3 = W4ᵀ ∂J/∂o
     R{∂J/∂h3} = V_W4ᵀ ∂J/∂o + W4ᵀ R{∂J/∂o}
@@ -349,7 +349,7 @@ def _hvp(params, cache, lam, V):
     rH3 = (H3 > 0) * rZ3  # R{h3} = φ′(z3) ⊙ R{z3}
     rO = H3 @ vW4.T + rH3 @ W4.T + vb4  # R{o} = V_W4 h3 + W4 R{h3} + V_b4
     dO = (P - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
-    # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o) softmax(o)ᵀ R{o})/n
+    # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     rdO = (P * rO - P * (P * rO).sum(axis=1)[:, None]) / n
     rdW4 = rdO.T @ H3 + dO.T @ rH3 + lam * vW4  # R{∂J/∂W4} = R{∂J/∂o} h3ᵀ + ∂J/∂o R{h3}ᵀ + λ V_W4
     dH3 = dO @ W4  # ∂J/∂h3 = W4ᵀ ∂J/∂o

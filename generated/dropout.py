@@ -181,9 +181,9 @@ def hvp(params, X, M, Y, p, lam, V):
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂L/∂θ} = (H V)_θ.
 
     R{z} = V_W1 x
-    R{h} = (m ⊙ (1(z > 0) ⊙ R{z}))/(1 - p)
+    R{h} = (m ⊙ 1(z > 0) ⊙ R{z})/(1 - p)
     R{∂L/∂h} = (W2ᵀ (W2 R{h} + V_W2 h))/n + (V_W2ᵀ (W2 h - y))/n
-    R{∂L/∂z} = (R{∂L/∂h}/(1 - p) ⊙ m) ⊙ 1(z > 0)
+    R{∂L/∂z} = R{∂L/∂h}/(1 - p) ⊙ m ⊙ 1(z > 0)
     R{∂L/∂W1} = R{∂L/∂z} xᵀ, summed over the examples
     R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
     """
@@ -205,10 +205,10 @@ def _hvp(params, cache, lam, V):
     R = cache["R"]
     p = cache["p"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
-    rH = (M * (Z > 0) * rZ) / (1 - p)  # R{h} = (m ⊙ (1(z > 0) ⊙ R{z}))/(1 - p)
+    rH = (M * (Z > 0) * rZ) / (1 - p)  # R{h} = (m ⊙ 1(z > 0) ⊙ R{z})/(1 - p)
     # R{∂L/∂h} = (W2ᵀ (W2 R{h} + V_W2 h))/n + (V_W2ᵀ (W2 h - y))/n
     rdH = ((rH @ W2.T + H @ vW2.T) @ W2) / n + (R @ vW2) / n
-    rdZ = rdH / (1 - p) * M * (Z > 0)  # R{∂L/∂z} = (R{∂L/∂h}/(1 - p) ⊙ m) ⊙ 1(z > 0)
+    rdZ = rdH / (1 - p) * M * (Z > 0)  # R{∂L/∂z} = R{∂L/∂h}/(1 - p) ⊙ m ⊙ 1(z > 0)
     rdW1 = rdZ.T @ X  # R{∂L/∂W1} = R{∂L/∂z} xᵀ, summed over the examples
     # R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
     rdW2 = ((rH @ W2.T + H @ vW2.T) / n).T @ H + (R / n).T @ rH

@@ -157,11 +157,11 @@ def hvp(params, X, Y, lam, V):
     """The Hessian of L times the direction V (a dict shaped like params), by forward
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂L/∂θ} = (H V)_θ.
 
-    R{h} = σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) + ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x)
+    R{h} = (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) + σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x
     ∂L/∂h = (h - y)/n
     R{∂L/∂h} = R{h}/n
-    R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) ⊙ ∂L/∂h + ((1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ ∂L/∂h + (-2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ ∂L/∂h + (1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ ∂L/∂h - 2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     """
     _sizes(params, {"X": X, "Y": Y}, V)
     _, cache = forward(params, X, Y, lam)
@@ -177,13 +177,13 @@ def _hvp(params, cache, lam, V):
     n = cache["n"]
     X = cache["X"]
     R = cache["R"]
-    # R{h} = σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) + ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x)
-    rH = _sigmoid(X @ Wg.T) * (1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T) + (
-        1 - _sigmoid(X @ Wg.T)
-    ) * _sigmoid(X @ Wg.T) * (X @ vWg.T) * np.tanh(X @ Wh.T)
+    # R{h} = (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) + σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x
+    rH = (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * (X @ vWg.T) * np.tanh(
+        X @ Wh.T
+    ) + _sigmoid(X @ Wg.T) * (1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T)
     dH = R / n  # ∂L/∂h = (h - y)/n
     rdH = rH / n  # R{∂L/∂h} = R{h}/n
-    # R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ ((1 - tanh(Wh x)²) ⊙ V_Wh x) ⊙ ∂L/∂h + ((1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    # R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ ∂L/∂h + (1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     rdWg = (
         (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * rdH
         + (1 - _sigmoid(X @ Wg.T))
@@ -198,7 +198,7 @@ def _hvp(params, cache, lam, V):
         * np.tanh(X @ Wh.T)
         * dH
     ).T @ X
-    # R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ ((1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x) ⊙ ∂L/∂h + (-2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    # R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ ∂L/∂h - 2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     rdWh = (
         (1 - np.tanh(X @ Wh.T) ** 2) * _sigmoid(X @ Wg.T) * rdH
         + (1 - np.tanh(X @ Wh.T) ** 2)

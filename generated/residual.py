@@ -213,7 +213,7 @@ def hvp(params, X, Y, lam, V):
     R{h} = 1(h > 0) ⊙ R{z}
     R{o} = V_W3 x + W2 R{h} + V_W2 h
     ∂J/∂o = (softmax(o) - y)/n
-    R{∂J/∂o} = (R{o} ⊙ softmax(o) - softmax(o)ᵀ R{o} softmax(o))/n
+    R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
     R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)
     R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
@@ -243,10 +243,10 @@ def _hvp(params, cache, lam, V):
     rH = (H > 0) * rZ  # R{h} = 1(h > 0) ⊙ R{z}
     rO = X @ vW3.T + rH @ W2.T + H @ vW2.T  # R{o} = V_W3 x + W2 R{h} + V_W2 h
     dO = (np.exp(O - lse_O[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
-    # R{∂J/∂o} = (R{o} ⊙ softmax(o) - softmax(o)ᵀ R{o} softmax(o))/n
+    # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     rdO = (
         (-(np.exp(O - lse_O[:, None]) * rO).sum(axis=1))[:, None] * np.exp(O - lse_O[:, None])
-        + rO * np.exp(O - lse_O[:, None])
+        + np.exp(O - lse_O[:, None]) * rO
     ) / n
     rdH = rdO @ W2 + dO @ vW2  # R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
     rdZ = rdH * (H > 0)  # R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)

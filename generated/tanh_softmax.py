@@ -203,7 +203,7 @@ def hvp(params, X, Y, lam, V):
     R{h} = φ′(z) ⊙ R{z}
     R{o} = V_W2 h + W2 R{h}
     ∂J/∂o = (softmax(o) - y)/n
-    R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o) softmax(o)ᵀ R{o})/n
+    R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     R{∂J/∂W2} = R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ + λ V_W2
     ∂J/∂h = W2ᵀ ∂J/∂o
     R{∂J/∂h} = V_W2ᵀ ∂J/∂o + W2ᵀ R{∂J/∂o}
@@ -241,7 +241,7 @@ def _hvp(params, cache, lam, V):
     rH = (1 - H**2) * rZ  # R{h} = φ′(z) ⊙ R{z}
     rO = H @ vW2.T + rH @ W2.T  # R{o} = V_W2 h + W2 R{h}
     dO = (P - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
-    # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o) softmax(o)ᵀ R{o})/n
+    # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     rdO = (P * rO - P * (P * rO).sum(axis=1)[:, None]) / n
     rdW2 = rdO.T @ H + dO.T @ rH + lam * vW2  # R{∂J/∂W2} = R{∂J/∂o} hᵀ + ∂J/∂o R{h}ᵀ + λ V_W2
     dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o

@@ -56,7 +56,7 @@ class Activation:
     @cached_property
     def derivative(self) -> sp.Lambda:
         """φ′ as a function of t."""
-        return sp.Lambda(t, _at_kinks(sp.diff(self.formula, t)))
+        return slope_of(self.fn)
 
     @cached_property
     def second_derivative(self) -> sp.Lambda:
@@ -77,6 +77,13 @@ class Activation:
             return sp.Lambda(out, self.derivative.expr.subs(t, out))
         d = self.derivative.expr.subs(self.formula, out)
         return None if d.has(t) else sp.Lambda(out, d)
+
+
+def slope_of(fn: sp.Lambda) -> sp.Lambda:
+    """f′ of an entrywise function, as the derivation states it: `sympy.diff`, with the value
+    0 at a kink (ReLU′(0) = 0)."""
+    (var,) = fn.variables
+    return sp.Lambda(var, _at_kinks(sp.diff(fn.expr, var)))
 
 
 def _piecewise(positive, negative):

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .exprs import total
-from .naming import DIMS
-from .ops import rule
+from .graphs.rules import vjp
+from .naming import DIMS, LAMBDA
 from .tape import Tape, build_tape
 
 # Ops whose local partials the document states on a line of their own.
@@ -111,17 +111,11 @@ def derive(model, batch: bool = False) -> Derivation:
     upstream = {steps[-1].out: sp.Integer(1)}  # what stands for ∂J/∂v in later steps
     pending: dict = {}
     lines = []
+    symbols = {"lam": LAMBDA, **{v.name: v.symbol for v in tape.variables}}
     for step in reversed(steps):
-        inputs = [v.symbol for v in step.args]
-        vjp = rule(step)
-        contributions = vjp(step, upstream[step.out], *inputs)
-        if len(contributions) != len(step.args):
-            raise AssertionError(
-                f"the rule for {step.op!r} gave {len(contributions)} entries "
-                f"for {len(step.args)} inputs"
-            )
+        contributions = _contributions(step, upstream[step.out], symbols)
         if step.op in EXPLAINED_LOCALLY:
-            locals_ = vjp(step, sp.Integer(1), *inputs)
+            locals_ = _contributions(step, sp.Integer(1), symbols)
             pending[step.out] = Line(
                 "local",
                 tuple(Local(step.out, v, e) for v, e in zip(step.args, locals_) if e is not None),
@@ -147,3 +141,15 @@ def derive(model, batch: bool = False) -> Derivation:
         else:
             lines.extend(Line("adjoint", (a,)) for a in adjoints)
     return Derivation(tape, tuple(lines))
+
+
+def _contributions(step, g, symbols) -> list:
+    """prod(g, ∂out/∂arg) for each of the step's arguments (None where there is none), by the
+    rules of its equation; the objective's factor on L (1/n for a minibatch's mean) applied."""
+    found: dict = {}
+    for name, part in vjp(step.node, g, symbols):
+        found[name] = found[name] + part if name in found else part
+    parts = [found.get(v.name) for v in step.args]
+    if step.op == "objective":
+        parts[0] = parts[0] * step.fn
+    return parts

@@ -104,6 +104,14 @@ class LogSumExp(_ScalarOf):
         return LogSumExp(self.args[0].doit(**hints)) if v is None else sp.log(sum(map(sp.exp, v)))
 
 
+class Single(_ScalarOf):
+    """The one entry of a 1 × 1 product such as yᵀXw, as a scalar."""
+
+    def doit(self, **hints):
+        m = self.args[0].doit(**hints)
+        return m[0, 0] if isinstance(m, sp.MatrixBase) else Single(m)
+
+
 class GenericLoss(_ScalarOf):
     """l(o, y) for an unspecified loss l, kept symbolic as in the section."""
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 
 from .errors import UsageError
 from .layout import edge_path, layout
-from .ops import OPS
 from .render import render
 from .tape import Tape
 
@@ -59,6 +58,17 @@ MAX_FIGURE_HIDDEN = 64
 DOT_SECONDS = 60  # and no layout runs longer than this
 
 
+# The operator circles of each step, in LaTeX, in the order data flows through them.
+CIRCLES = {
+    "matmul": (r"\times",),
+    "affine": (r"\times", "+"),
+    "activation": (r"\phi",),
+    "loss": ("l",),
+    "weight_decay": (r"\ell_2",),
+    "objective": ("+",),
+}
+
+
 def drawable(model, limit: int, what: str) -> None:
     if model.depth > limit:
         raise UsageError(
@@ -83,7 +93,7 @@ def graph_of(tape: Tape) -> Graph:
 
     for i, step in enumerate(tape.steps):
         circles = []
-        for j, label in enumerate(OPS[step.op].figure):
+        for j, label in enumerate(CIRCLES[step.op]):
             latex, text, small = label, OPERATOR_TEXT[label], False
             if step.op == "activation":
                 text, latex = step.fn.label

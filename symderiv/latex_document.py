@@ -10,11 +10,12 @@ from .calculus import loss_gradient
 from .derivation import derive
 from .exprs import Elementwise
 from .figure import graph_of, tikz_layout
+from .graphs.rules import loss_slope
 from .hvp import slope_names
 from .latex_hvp import hvp_equations
 from .latex_memory import memory_option, memory_section
 from .naming import batch_shape_text
-from .ops import apply, dloss_symbol
+from .ops import apply
 from .printing.latex import SectionLatexPrinter, partial
 from .printing.latex_rows import RowLatexPrinter, transposed
 from .prose import PROSE
@@ -55,7 +56,7 @@ def equations(derivation, lang: str = "en", hvp: bool = False, memory=None) -> d
     batch = tape.batch
     o = next(s for s in tape.steps if s.op == "loss").args[0]
     name = (lambda v: v.latex_batch) if batch else (lambda v: v.latex)
-    extra = {dloss_symbol(o.symbol): partial("L", name(o))}
+    extra = {loss_slope(o.symbol): partial("L", name(o))}
     latex = (RowLatexPrinter if batch else SectionLatexPrinter)(tape.variables, extra)
     named = activation_names(tape)
 

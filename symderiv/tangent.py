@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .exprs import Elementwise, Softmax, scaled, total
+from .exprs import (
+    Dot,
+    Elementwise,
+    FrobeniusSq,
+    LogSumExp,
+    Single,
+    Softmax,
+    Total,
+    scaled,
+    total,
+)
 
 
 def tangent(expr, known: dict, slopes=None):
@@ -22,20 +32,28 @@ def tangent(expr, known: dict, slopes=None):
     slopes = slopes if slopes is not None else {}
     if expr in known:
         return known[expr]
-    if expr.is_Atom or isinstance(expr, sp.MatrixSymbol):
+    if expr.is_Atom or isinstance(
+        expr, (sp.MatrixSymbol, sp.OneMatrix, sp.ZeroMatrix, sp.Identity)
+    ):
         return None
+    if not isinstance(expr, sp.MatrixExpr):
+        return _scalar(expr, known, slopes)
     if isinstance(expr, sp.MatAdd):
         terms = [d for d in (tangent(a, known, slopes) for a in expr.args) if d is not None]
         return total(terms) if terms else None
     if isinstance(expr, sp.MatMul):
         coeff, factors = expr.as_coeff_matrices()
-        _constant(coeff, known)
-        return _product_rule(factors, known, slopes, lambda fs: scaled(coeff, _matmul(fs)))
+        if not coeff.free_symbols & set(known):
+            return _product_rule(factors, known, slopes, lambda fs: scaled(coeff, _matmul(fs)))
+        return _product_rule([coeff, *factors], known, slopes, lambda fs: sp.MatMul(*fs))
     if isinstance(expr, sp.HadamardProduct):
         return _product_rule(list(expr.args), known, slopes, _hadamard)
     if isinstance(expr, sp.Transpose):
         d = tangent(expr.arg, known, slopes)
         return None if d is None else sp.Transpose(d)
+    if isinstance(expr, sp.Inverse):  # R{A⁻¹} = −A⁻¹ R{A} A⁻¹
+        d = tangent(expr.arg, known, slopes)
+        return None if d is None else -sp.MatMul(expr, d, expr)
     if isinstance(expr, Elementwise):
         d = tangent(expr.arg, known, slopes)
         slope = slopes.get(expr.fn) or derivative(expr.fn)
@@ -46,17 +64,72 @@ def tangent(expr, known: dict, slopes=None):
         d = tangent(expr.arg, known, slopes)
         if d is None:
             return None
-        p = expr
-        return sp.MatAdd(sp.HadamardProduct(p, d), -sp.MatMul(p, p.T, d))
-    if not expr.is_Matrix:
-        _constant(expr, known)
-        return None
-    raise NotImplementedError(f"no tangent rule for {type(expr).__name__}: {expr}")
+        return sp.MatAdd(sp.HadamardProduct(expr, d), -expr * Dot(expr, d))  # p ⊙ R{o} − p pᵀR{o}
+    raise NotImplementedError(f"no R{{·}} rule for {type(expr).__name__}: {expr}")
 
 
-def _constant(scalar, known):
-    if any(s in known for s in scalar.free_symbols):
-        raise NotImplementedError(f"no tangent rule for the coefficient {scalar}")
+# Scalars made from arrays: the leaves of a scalar's algebra, each with its own rule.
+_LEAVES = (Total, Dot, FrobeniusSq, LogSumExp, Single, sp.Trace, sp.Determinant)
+
+
+def _scalar(expr, known, slopes):
+    """R of a scalar: Σ over its outermost leaves ℓ (known symbols, scalars made from arrays)
+    of ∂expr/∂ℓ · R{ℓ}, the partials by sympy.diff of the scalar algebra around them."""
+    if isinstance(expr, _LEAVES):
+        return _leaf(expr, known, slopes)
+    stand_ins = {leaf: sp.Dummy() for leaf in _outer_leaves(expr, known)}
+    body = expr.xreplace(stand_ins)
+    back = {x: leaf for leaf, x in stand_ins.items()}
+    terms = []
+    for leaf, x in stand_ins.items():
+        d = tangent(leaf, known, slopes)
+        if d is not None:
+            terms.append(sp.diff(body, x).xreplace(back) * d)
+    return sp.Add(*terms) if terms else None
+
+
+def _outer_leaves(expr, known) -> dict:
+    if expr in known or isinstance(expr, _LEAVES):
+        return {expr: None}
+    found: dict = {}
+    for arg in expr.args:
+        found.update(_outer_leaves(arg, known))
+    return found
+
+
+def _leaf(expr, known, slopes):
+    """R{Σ A} = Σ R{A}, R{uᵀv} = R{u}ᵀv + uᵀR{v}, R{‖A‖²} = 2 Σ A ⊙ R{A},
+    R{logsumexp v} = softmax(v)ᵀR{v}, R{tr A} = tr R{A}, R{det A} = det A · tr(A⁻¹ R{A}),
+    and R{·} of the one entry of a 1 × 1 product."""
+
+    def r(a):
+        return tangent(a, known, slopes)
+
+    if isinstance(expr, Total):
+        d = r(expr.args[0])
+        return None if d is None else Total(d)
+    if isinstance(expr, Dot):
+        u, v = expr.args
+        du, dv = r(u), r(v)
+        parts = ([Dot(du, v)] if du is not None else []) + ([Dot(u, dv)] if dv is not None else [])
+        return sp.Add(*parts) if parts else None
+    if isinstance(expr, FrobeniusSq):
+        (a,) = expr.args
+        d = r(a)
+        return None if d is None else 2 * Total(sp.HadamardProduct(a, d))
+    if isinstance(expr, LogSumExp):
+        (v,) = expr.args
+        d = r(v)
+        return None if d is None else Dot(Softmax(v), d)
+    if isinstance(expr, Single):
+        d = r(expr.args[0])
+        return None if d is None else Single(d)
+    if isinstance(expr, sp.Trace):
+        d = r(expr.arg)
+        return None if d is None else sp.Trace(d)
+    a = expr.arg  # Determinant
+    d = r(a)
+    return None if d is None else expr * sp.Trace(sp.Inverse(a) * d)
 
 
 def _matmul(factors):

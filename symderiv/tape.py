@@ -8,9 +8,10 @@ from functools import cached_property
 import sympy as sp
 
 from .activations import activation
+from .graphs.presets import dense_graph
 from .losses import LOSSES
 from .model import Model
-from .naming import DIMS, Var, hidden_dims, layer_name
+from .naming import DIMS, Var
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Step:
     op: str
     args: tuple  # of Var
     fn: object = None  # the activation, the loss, or the objective's factor on L
+    node: object = None  # the equation's right side, a graphs.parse.Node
 
 
 @dataclass(frozen=True)
@@ -60,35 +62,57 @@ class Tape:
 
 
 def build_tape(model: Model, batch: bool = False) -> Tape:
-    """The forward pass of `model`: z⁽ᵏ⁾ = W⁽ᵏ⁾ h⁽ᵏ⁻¹⁾ (+ b⁽ᵏ⁾), h⁽ᵏ⁾ = φₖ(z⁽ᵏ⁾), o = W⁽ᴷ⁺¹⁾ h⁽ᴷ⁾,
-    then L, s and J (Goodfellow et al., Algorithm 6.3). With `batch`, J reduces L over n
-    examples by the model's reduction (the mean divides by n)."""
-    hidden, _ = model.stack
-    K = len(hidden)
-    widths = (DIMS["d"], *hidden_dims(K), DIMS["q"])
-    prev = Var("x", "input", (widths[0], 1))
-    steps, weights = [], []
-    for k in range(1, K + 2):
-        W = Var(f"W{k}", "param", (widths[k], widths[k - 1]))
-        weights.append(W)
-        pre = Var(layer_name("z", k, K) if k <= K else "o", "hidden", (widths[k], 1))
-        if model.has_bias(k):
-            b = Var(f"b{k}", "param", (widths[k], 1))
-            steps.append(Step(pre, "affine", (W, prev, b)))
-        else:
-            steps.append(Step(pre, "matmul", (W, prev)))
-        prev = pre
-        if k <= K:
-            prev = Var(layer_name("h", k, K), "hidden", (widths[k], 1))
-            steps.append(Step(prev, "activation", (pre,), activation(hidden[k - 1].activation)))
-    y = Var("y", "target", (DIMS["q"], 1))
-    L = Var("L", "loss")
-    steps.append(Step(L, "loss", (prev, y), LOSSES[model.loss]))
-    terms = [L]
-    if model.weight_decay:
-        s = Var("s", "scalar")
-        steps.append(Step(s, "weight_decay", tuple(weights)))
-        terms.append(s)
-    factor = 1 / DIMS["n"] if batch and model.reduction == "mean" else sp.Integer(1)
-    steps.append(Step(Var("J", "scalar"), "objective", tuple(terms), factor))
+    """The forward pass of `model`, read from the equations of its preset (`dense_graph`):
+    z⁽ᵏ⁾ = W⁽ᵏ⁾ h⁽ᵏ⁻¹⁾ (+ b⁽ᵏ⁾), h⁽ᵏ⁾ = φₖ(z⁽ᵏ⁾), o = W⁽ᴷ⁺¹⁾ h⁽ᴷ⁾, then L, s and J
+    (Goodfellow et al., Algorithm 6.3). Each step keeps its equation, whose rules
+    (graphs/rules.py) the reverse sweep applies. With `batch`, J reduces L over n examples by
+    the model's reduction (the mean divides by n)."""
+    graph = dense_graph(model, exact=True)
+    declared = graph.declared
+    loss = next(e for e in graph.equations if e.target == "L")
+    target = loss.expr.args[1].name
+    variables = {}
+    for name, shape in {**declared.inputs, **declared.parameters}.items():
+        kind = "target" if name == target else "input" if name in declared.inputs else "param"
+        variables[name] = Var(name, kind, _dims(shape))
+    steps = []
+    for equation in graph.equations:
+        node, name = equation.expr, equation.target
+        kind = {"L": "loss", "s": "scalar", "J": "scalar"}.get(name, "hidden")
+        out = variables[name] = Var(name, kind, _dims(node.shape))
+        args = tuple(variables[r] for r in _refs(node) if r in variables)
+        op, fn = _role(name, node, declared)
+        if op == "objective":
+            fn = 1 / DIMS["n"] if batch and model.reduction == "mean" else sp.Integer(1)
+        steps.append(Step(out, op, args, fn, node))
     return Tape(model, batch, tuple(steps))
+
+
+def _dims(shape) -> tuple:
+    if shape.is_scalar:
+        return (1, 1)
+    return tuple(sp.Integer(1) if d == 1 else sp.Symbol(d, integer=True, positive=True)
+                 for d in shape.dims)  # fmt: skip
+
+
+def _refs(node) -> list:
+    """The names an equation reads, in the order it reads them, each once."""
+    if node.op == "ref":
+        return [node.name]
+    return list(dict.fromkeys(r for a in node.args for r in _refs(a)))
+
+
+def _role(name: str, node, declared) -> tuple:
+    """How the section names the step: its op and, for a function, the function."""
+    if name == "J":
+        return "objective", None
+    if name == "s":
+        return "weight_decay", None
+    if node.op == "matmul":
+        return "matmul", None
+    if node.op == "add":
+        return "affine", None
+    if node.name in LOSSES:
+        return "loss", LOSSES[node.name]
+    fn = declared.functions.get(node.name) if node.formula is not None else None
+    return "activation", fn or activation(node.name)

@@ -74,13 +74,23 @@ def test_a_formula_is_declared_once_and_deep_networks_number_their_layers():
     assert tomllib.loads(toml_text(table)) == table
 
 
-@pytest.mark.parametrize(
-    "flags, message",
-    [
-        ([], "loss 'l' is the section's generic l, which has no equation"),
-        (["--loss", "squared"], "activation 'phi' is the section's generic φ"),
-    ],
-)
-def test_what_has_no_equations_is_refused(flags, message):
-    done = run("preset", *flags)
-    assert done.returncode == 2 and message in done.stderr and done.stdout == ""
+def test_the_sections_generic_network_derives_and_refuses_to_become_code(tmp_path):
+    done = run("preset")
+    assert done.returncode == 0
+    assert 'functions = { phi = "phi" }' in done.stdout and '"L = l(o, y)",' in done.stdout
+    spec = tmp_path / "seed.toml"
+    spec.write_text(done.stdout)
+    tex = run("latex", "--spec", spec)
+    assert tex.returncode == 0
+    assert r"\frac{\partial L}{\partial \mathbf{o}} \in \mathbb{R}^{q}" in tex.stdout
+    assert r"\phi'\left(\mathbf{z}\right)" in tex.stdout
+    out = tmp_path / "seed.py"
+    code = run("codegen", "--spec", spec, "-o", out)
+    assert code.returncode == 2 and not out.exists()
+    assert code.stderr.count("\n") == 1 and "generic phi" in code.stderr
+    with_loss = tmp_path / "seed_tanh.toml"
+    with_loss.write_text(done.stdout.replace('"phi"', '"tanh(t)"'))
+    code = run("codegen", "--spec", with_loss)
+    assert code.returncode == 2 and "generic loss l" in code.stderr and code.stdout == ""
+    hvp = run("latex", "--spec", with_loss, "--hvp")
+    assert hvp.returncode == 2 and "the loss l is symbolic" in hvp.stderr

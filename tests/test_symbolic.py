@@ -3,9 +3,10 @@
 import pytest
 from sympy import Lambda
 
-from symderiv import Model, ops
+from symderiv import Model
 from symderiv.activations import Activation
 from symderiv.errors import UsageError
+from symderiv.graphs import rules
 from symderiv.model import Layer
 from symderiv.scalar import t
 from symderiv.validation.symbolic import hvp_mismatches, symbolic_mismatches
@@ -47,14 +48,14 @@ def test_deep_closed_forms_equal_entrywise_derivatives(model):
 
 
 def test_a_wrong_rule_is_caught(monkeypatch):
-    # Drop the weight-decay contribution: ∂J/∂W must then differ from sympy.diff.
-    broken = ops.Op(
-        "weight_decay",
-        ops.OPS["weight_decay"].figure,
-        ops.OPS["weight_decay"].forward,
-        lambda step, g, *Ws: tuple(0 * W for W in Ws),
-    )
-    monkeypatch.setitem(ops.OPS, "weight_decay", broken)
+    # Break the rule of norm (the weight decay's ‖W‖): ∂J/∂W must then differ from sympy.diff.
+    right = rules._call_vjp
+
+    def wrong_norm(name, g, args, formula=None):
+        found = right(name, g, args, formula)
+        return tuple(0 * c for c in found) if name == "norm" else found
+
+    monkeypatch.setattr(rules, "_call_vjp", wrong_norm)
     wrong = symbolic_mismatches(Model(activation="tanh", loss="squared"), sizes=(2, 2, 2))
     assert "∂J/∂W1[0,0]" in wrong and "∂J/∂W2[1,1]" in wrong
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
-from ..exprs import Dot, Elementwise, FrobeniusSq, is_compound
+from ..exprs import Dot, Elementwise, FrobeniusSq, Single, is_compound
 from ..printing.numpy import BatchNumPyPrinter
 from ..printing.text import TextPrinter
-from .rules import N, Single
+from .rules import N
 
 
 class CodeError(NotImplementedError):

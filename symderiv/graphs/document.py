@@ -12,6 +12,7 @@ import re
 
 import sympy as sp
 
+from ..errors import UsageError
 from ..figure import SMALL
 from ..figure import Graph as Figure
 from ..figure import Node as Box
@@ -23,6 +24,7 @@ from .batch_printer import untangled
 from .parse import Node
 from .rules import N, adjoint_symbol, backward, symbols_of, value
 from .shapes import SCALAR
+from .spec import _walk
 from .tangents import hessian_vector, tangent_symbol
 
 GREEK = {
@@ -96,10 +98,16 @@ def _functions(graph) -> dict:
 
     written = {}
     for name, fn in (graph.declared.functions or {}).items():
-        text = rf"\operatorname{{{name}}}"
+        text = _function_name(name)
         written[fn.fn] = text
         written[slope(name, fn.fn)] = f"{text}'"
     return written
+
+
+def _function_name(name: str) -> str:
+    """A declared function's name in LaTeX: φ for phi, as the section writes it, else
+    upright (mish)."""
+    return rf"\{name}" if name in GREEK else rf"\operatorname{{{name}}}"
 
 
 def _definitions(graph) -> tuple:
@@ -109,7 +117,9 @@ def _definitions(graph) -> tuple:
     p = SectionLatexPrinter(()).doprint
     out = []
     for name, fn in (graph.declared.functions or {}).items():
-        text = rf"\operatorname{{{name}}}"
+        if not fn.is_concrete:  # the section's generic φ: nothing to state
+            continue
+        text = _function_name(name)
         derived = slope(name, fn.fn)
         out.append(rf"${text}(t) = {p(fn.formula)}$")
         out.append(rf"${text}'(t) = {p(derived.expr)}$")
@@ -125,6 +135,13 @@ def graph_equations(
     R{·} of every equation (for one example); with `memory` (True, or an At of the graph's
     sizes), the memory table of its generated module."""
     words = graph_words(graph, lang)
+    if hvp and any(
+        n.op == "call" and n.name == "l" for e in graph.equations for n in _walk(e.expr)
+    ):
+        raise UsageError(
+            f"graph {graph.name!r}: the loss l is symbolic: second derivatives need a concrete "
+            "loss (squared, softmax_cross_entropy or sigmoid_cross_entropy)"
+        )
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
 
@@ -135,6 +152,7 @@ def graph_equations(
     names = {symbols[n]: name(n, s) for n, s in shapes.items()}
     goal = latex_name(graph.objective, SCALAR)  # J, or f for ridge regression
     names |= {adjoint_symbol(n, s): partial(goal, names[symbols[n]]) for n, s in shapes.items()}
+    names |= _loss_slopes(graph, symbols, names)
     printer = GraphLatexPrinter(names, _functions(graph))
     p = printer.doprint
     each_example = {s for n, s in symbols.items() if shapes[n].per_example} | {
@@ -182,6 +200,24 @@ def graph_equations(
         hvp=_hvp(graph, names, symbols, shapes, known, printer, words, goal) if hvp else None,
         memory=_memory(graph, words, memory),
     )
+
+
+def _loss_slopes(graph, symbols, names) -> dict:
+    """∂L/∂o for each use L = l(o, y) of the section's generic loss, whose gradient stays a
+    symbol (`rules.loss_slope`)."""
+    from .rules import loss_slope
+
+    out = {}
+    for equation in graph.equations:
+        for node in _walk(equation.expr):
+            if node.op == "call" and node.name == "l":
+                o = node.args[0]
+                loss = names[symbols[equation.target]] if node is equation.expr else "l"
+                arg = names[symbols[o.name]] if o.op == "ref" else None
+                shown = SectionLatexPrinter(()).doprint(value(o, symbols))
+                below = arg or rf"\left({shown}\right)"
+                out[loss_slope(value(o, symbols))] = partial(loss, below)
+    return out
 
 
 def _memory(graph, words, memory):
@@ -440,7 +476,7 @@ FUNCTION_LABELS = {
     "logsumexp": (r"\mathrm{LSE}", "LSE"), "inv": (r"(\cdot)^{-1}", "(·)⁻¹"),
     "det": (r"\det", "det"), "logdet": (r"\log\det", "log det"),
     "squared": ("l", "<I>l</I>"), "softmax_cross_entropy": ("l", "<I>l</I>"),
-    "sigmoid_cross_entropy": ("l", "<I>l</I>"),
+    "sigmoid_cross_entropy": ("l", "<I>l</I>"), "l": ("l", "<I>l</I>"),
 }  # fmt: skip
 
 

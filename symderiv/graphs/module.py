@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..codegen import Statement, format_python, py_tuple
+from ..errors import UsageError
 from ..render import render
 from .batch_printer import untangled
 from .parse import LOSSES, SQUARE
@@ -83,7 +84,26 @@ class GraphModuleSpec:
     rows: frozenset  # the symbols whose arrays have a row per example
 
 
+def concrete_or_exit(graph) -> None:
+    """Refuse, in one line, a graph that uses the section's generic φ or l: they can be
+    typeset and differentiated, not computed."""
+    for name, fn in (graph.declared.functions or {}).items():
+        if not fn.is_concrete:
+            raise UsageError(
+                f"graph {graph.name!r}: the function {name} is the section's generic "
+                f"{fn.name}, which is symbolic and cannot become code; declare a formula in t"
+            )
+    for equation in graph.equations:
+        if any(n.op == "call" and n.name == "l" for n in _walk(equation.expr)):
+            raise UsageError(
+                f"graph {graph.name!r}: equation {equation.target} uses the section's generic "
+                "loss l, which is symbolic and cannot become code; choose squared, "
+                "softmax_cross_entropy or sigmoid_cross_entropy"
+            )
+
+
 def graph_module_spec(graph) -> GraphModuleSpec:
+    concrete_or_exit(graph)
     w = Writer(graph)
     declared, symbols = graph.declared, w.symbols
     defined = {e.target: e for e in graph.equations}

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from ..errors import UsageError, shown
 from .shapes import SCALAR, Shape
 
-MAX_EQUATIONS = 500
-MAX_LENGTH = 500  # characters in one equation
-MAX_NODES = 200  # parts of one equation
+MAX_EQUATIONS = 1024  # a dense preset of 256 hidden layers has 516
+MAX_LENGTH = 8192  # characters of one equation (a 256-layer weight decay has 4,019)
+MAX_NODES = 4096  # parts of one equation (its weight decay: 8 per layer)
 MAX_EXPONENT = 16
 MAX_LITERAL = 10**6
 # What an equation may hold: letters, digits, spaces, = . , _ + - * / @ ( ). A comment, a
@@ -36,7 +36,7 @@ ENTRYWISE = (
 ).split()
 REDUCTIONS = ("sum", "norm", "trace", "dot", "logsumexp")
 VECTOR_MAPS = ("softmax", "log_softmax")
-LOSSES = ("squared", "softmax_cross_entropy", "sigmoid_cross_entropy")
+LOSSES = ("l", "squared", "softmax_cross_entropy", "sigmoid_cross_entropy")  # l: the section's
 SQUARE = ("inv", "det", "logdet")
 FUNCTIONS = (*ENTRYWISE, *REDUCTIONS, *VECTOR_MAPS, *LOSSES, *SQUARE)
 ARITY = {"dot": 2, **{loss: 2 for loss in LOSSES}}

@@ -13,20 +13,18 @@ import json
 
 from ..activations import NAMED, PARAMETERIZED, activation
 from ..errors import UsageError
-from ..losses import LOSSES
 from .parse import ENTRYWISE
 from .spec import graph_from_mapping
 
 
-def dense_table(model) -> dict:
-    """The graph (as its TOML mapping) of a dense network."""
+def dense_table(model, exact: bool = False) -> dict:
+    """The graph (as its TOML mapping) of a dense network; the section's generic φ and l stay
+    generic (phi = "phi", l(o, y)): they derive, and refuse to become code. With `exact`,
+    each activation is the one the model names (leaky_relu(0.2) as its pieces), as the
+    derivation states it; without, a parameterized activation is written as a formula in t
+    with the same values and derivative."""
     hidden, output_bias = model.stack
     depth = len(hidden)
-    if not LOSSES[model.loss].is_concrete:
-        raise UsageError(
-            f"loss {model.loss!r} is the section's generic l, which has no equation; choose "
-            "squared, softmax_cross_entropy or sigmoid_cross_entropy"
-        )
     size = ["d", *(("h",) if depth == 1 else (f"h{k}" for k in range(1, depth + 1))), "q"]
     params, functions, equations = {}, {}, []
     a = "x"
@@ -37,7 +35,7 @@ def dense_table(model) -> dict:
         if layer.bias:
             params[f"b{k}"] = size[k]
         equations.append(f"{z} = W{k} @ {a}{bias}")
-        equations.append(f"{h} = {_function(layer.activation, functions)}({z})")
+        equations.append(f"{h} = {_function(layer.activation, functions, exact)}({z})")
         a = h
     out = depth + 1
     params[f"W{out}"] = f"q {size[depth]}"
@@ -68,23 +66,24 @@ PIECES = {
 }
 
 
-def _function(spec: str, functions: dict) -> str:
+def _function(spec: str, functions: dict, exact: bool = False) -> str:
     """The name an equation calls for an activation: its own where the equations know it, a
     declared function for a formula in t."""
     if spec in ENTRYWISE:
         return spec
     fn = activation(spec)
-    if not fn.is_concrete:
-        raise UsageError(
-            f"activation {spec!r} is the section's generic φ, which has no equation; choose a "
-            "named activation or a formula in t"
-        )
+    if exact or not fn.is_concrete:  # the section's generic φ is declared as itself
+        return _declare(spec, functions)
     base, _, rest = spec.partition("(")
     if base in PARAMETERIZED:  # leaky_relu(0.2), elu(0.5): the formula in t they stand for
         a = rest.rstrip(")").strip()
         spec = PIECES[base].format(a=a)
     elif spec in NAMED:
         raise UsageError(f"activation {spec!r} has no equation form yet")
+    return _declare(spec, functions)
+
+
+def _declare(spec: str, functions: dict) -> str:
     for name, formula in functions.items():  # one name for one formula
         if formula == spec:
             return name
@@ -93,9 +92,9 @@ def _function(spec: str, functions: dict) -> str:
     return name
 
 
-def dense_graph(model):
-    """The GraphModel of a dense network's equations."""
-    return graph_from_mapping(dense_table(model), f"the preset {model.name}")
+def dense_graph(model, exact: bool = False):
+    """The GraphModel of a dense network's equations (see `dense_table` for `exact`)."""
+    return graph_from_mapping(dense_table(model, exact), f"the preset {model.name}")
 
 
 def _quoted(text: str) -> str:

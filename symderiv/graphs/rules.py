@@ -15,22 +15,12 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..activations import activation
+from ..activations import activation, slope_of
 from ..calculus import loss_gradient
-from ..exprs import Dot, Elementwise, FrobeniusSq, LogSumExp, Softmax, Total, _ScalarOf
+from ..exprs import Dot, Elementwise, FrobeniusSq, LogSumExp, Single, Softmax, Total, scaled
 from ..losses import LOSSES
 from ..scalar import t
-from ..tangent import derivative
 from .parse import ENTRYWISE, Node
-
-
-class Single(_ScalarOf):
-    """The one entry of a 1 × 1 product such as yᵀXw, as a scalar."""
-
-    def doit(self, **hints):
-        m = self.args[0].doit(**hints)
-        return m[0, 0] if isinstance(m, sp.MatrixBase) else Single(m)
-
 
 _ELEMENTARY = {
     "exp": sp.exp(t),
@@ -47,9 +37,9 @@ def scalar_function(name: str) -> sp.Lambda:
 
 
 def slope(name: str, formula=None) -> sp.Lambda:
-    """f′ of the entrywise function `name` (or of a declared `formula`), by tangent.py's
-    `derivative`, with its conventions at kinks."""
-    return derivative(formula or scalar_function(name))
+    """f′ of the entrywise function `name` (or of a declared `formula`), as an activation's
+    φ′ is written (`activations.slope_of`: ReLU′(0) = 0)."""
+    return slope_of(formula or scalar_function(name))
 
 
 def symbols_of(shapes: dict) -> dict:
@@ -86,9 +76,28 @@ def _entry_sum(a, b):
     return a * b
 
 
-def value(node: Node, symbols: dict):
-    """The node's value as a SymPy expression."""
-    args = [value(a, symbols) for a in node.args]
+def value(node: Node, symbols: dict, memo: dict | None = None):
+    """The node's value as a SymPy expression. `memo` ({id(node): value}) keeps the values
+    of the parts already built, so that a sweep builds each part once."""
+    if memo is None:
+        memo = {}
+    found = memo.get(id(node))
+    if found is None:
+        if node.op == "add" and node.shape.is_scalar:  # a + b + c at once: no partial sums
+            found = sp.Add(*(value(a, symbols, memo) for a in _scalar_terms(node)))
+        else:
+            found = _value(node, [value(a, symbols, memo) for a in node.args], symbols)
+        memo[id(node)] = found
+    return found
+
+
+def _scalar_terms(node: Node) -> list:
+    if node.op == "add" and node.shape.is_scalar:
+        return [t for a in node.args for t in _scalar_terms(a)]
+    return [node]
+
+
+def _value(node: Node, args: list, symbols: dict):
     op = node.op
     if op == "ref":
         return symbols[node.name]
@@ -147,18 +156,24 @@ def _call(name: str, args, formula=None):
     return sp.log(sp.Determinant(a))  # logdet
 
 
-def vjp(node: Node, g, symbols: dict) -> list:
+def vjp(node: Node, g, symbols: dict, memo: dict | None = None) -> list:
     """[(name, contribution)] of ∂J/∂name through `node`, given g = ∂J/∂node."""
     if node.op == "ref":
         return [(node.name, g)]
     if node.op == "number":
         return []
-    args = [value(a, symbols) for a in node.args]
+    memo = {} if memo is None else memo
+    # a sum's rule needs only its terms' shapes: their values are not built
+    args = (
+        node.args
+        if node.op in ("add", "sub", "neg")
+        else [value(a, symbols, memo) for a in node.args]
+    )
     return [
         found
         for child, part in zip(node.args, _local(node, g, args))
         if part is not None
-        for found in vjp(child, part, symbols)
+        for found in vjp(child, part, symbols, memo)
     ]
 
 
@@ -168,7 +183,7 @@ def _local(node: Node, g, args) -> tuple:
     if op == "neg":
         return (-g,)
     if op in ("add", "sub"):  # a scalar spread over an array gets the sum of g's entries
-        a, b = (g if not _spread_over(x, node) else _entry_sum(g, _ones(node)) for x in args)
+        a, b = (g if not _spread_over(x, node) else _entry_sum(g, _ones(node)) for x in node.args)
         return (a, b) if op == "add" else (a, -b)
     if op == "scale":  # c a, c a scalar
         c, a = args
@@ -199,8 +214,8 @@ def _spread(x, shape):
     return sp.MatMul(x, sp.OneMatrix(*(_size(d) for d in shape.dims)))
 
 
-def _spread_over(x, node) -> bool:
-    return not node.shape.is_scalar and not isinstance(x, sp.MatrixExpr)
+def _spread_over(term: Node, node: Node) -> bool:
+    return not node.shape.is_scalar and term.shape.is_scalar
 
 
 def _ones(node):
@@ -208,7 +223,7 @@ def _ones(node):
 
 
 def _scaled(c, m):
-    return c * m if not isinstance(m, sp.MatrixExpr) else sp.MatMul(c, m)
+    return c * m if not isinstance(m, sp.MatrixExpr) else scaled(c, m)
 
 
 def _call_vjp(name: str, g, args, formula=None) -> tuple:
@@ -231,6 +246,8 @@ def _call_vjp(name: str, g, args, formula=None) -> tuple:
         return (g - Softmax(a) * Total(g),)
     if name == "logsumexp":
         return (g * Softmax(a),)
+    if name in LOSSES and not LOSSES[name].is_concrete:  # the section's l: ∂L/∂o stays a symbol
+        return (_scaled(g, loss_slope(a)), None)
     if name in LOSSES:
         o, y = sp.MatrixSymbol("_o", *a.shape), sp.MatrixSymbol("_y", *a.shape)
         grad = loss_gradient(LOSSES[name].formula(o, y), o, y).xreplace({o: a, y: rest[0]})
@@ -241,6 +258,11 @@ def _call_vjp(name: str, g, args, formula=None) -> tuple:
     if name == "det":
         return (g * sp.Determinant(a) * sp.Inverse(a).T,)
     return (g * sp.Inverse(a).T,)  # logdet
+
+
+def loss_slope(o) -> sp.MatrixSymbol:
+    """∂L/∂o of the section's generic loss l, kept as a symbol (it has no formula)."""
+    return sp.MatrixSymbol("dL_do", *o.shape)
 
 
 @lru_cache(maxsize=4096)

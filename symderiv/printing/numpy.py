@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..exprs import Elementwise, FrobeniusSq, is_compound
+from ..exprs import Elementwise, FrobeniusSq, _ScalarOf, is_compound
 from ..naming import LAMBDA
 from .common import DerivationPrinting
 
@@ -80,6 +80,11 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
     def _print_MatMul(self, expr):
         coeff, factors = expr.as_coeff_matrices()
         last = factors[-1]
+        number, each = coeff.as_coeff_Mul()
+        if len(factors) == 1 and isinstance(each, _ScalarOf) and self.batched(each):
+            # a number per example (pᵀR{o}) times a row per example: a column of numbers
+            body = f"{self._operand(last)} * {self._print(each)}[:, None]"
+            return self._scale(number, body, False)
         if len(factors) == 1:
             return self._scale(coeff, self._print(last), is_compound(last))
         if (

@@ -15,9 +15,10 @@ import mpmath
 import sympy as sp
 
 from ..derivation import derive
+from ..graphs.rules import loss_slope
 from ..hvp import tangent_lines
 from ..naming import DIMS, hidden_dims
-from ..ops import apply, dloss_symbol
+from ..ops import apply
 
 
 def explicit_matrix(name: str, rows: int, cols: int) -> sp.ImmutableMatrix:
@@ -98,7 +99,7 @@ def _explicit_derivation(model, sizes):
         if step.op == "loss" and not step.fn.is_concrete:
             o = values[step.args[0].symbol]
             L = values[step.out.symbol]
-            values[dloss_symbol(step.args[0].symbol)] = sp.ImmutableMatrix(
+            values[loss_slope(step.args[0].symbol)] = sp.ImmutableMatrix(
                 [_partial(L, k, ok) for k, ok in enumerate(o)]
             )
     J = values[tape.steps[-1].out.symbol]
