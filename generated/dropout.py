@@ -106,10 +106,10 @@ def forward(params, X, M, Y, p, lam, workspace=None):
 def backward(params, cache, lam, workspace=None):
     """The gradients of L, shaped like params, from what forward kept.
 
+    ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
     ∂L/∂h = (W2ᵀ (W2 h - y))/n
     ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
     ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
-    ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
@@ -122,6 +122,7 @@ def backward(params, cache, lam, workspace=None):
     H = cache["H"]
     R = cache["R"]
     p = cache["p"]
+    dW2 = (R / n).T @ H  # ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
     # ∂L/∂h = (W2ᵀ (W2 h - y))/n
     dH = np.matmul(R, W2, out=workspace.get("dH"))
     dH /= n
@@ -131,7 +132,6 @@ def backward(params, cache, lam, workspace=None):
     dZ *= Z > 0
     # ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
     dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
-    dW2 = (R / n).T @ H  # ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
     return {
         "W1": dW1,
         "W2": dW2,
@@ -182,10 +182,10 @@ def hvp(params, X, M, Y, p, lam, V):
 
     R{z} = V_W1 x
     R{h} = (m ⊙ 1(z > 0) ⊙ R{z})/(1 - p)
+    R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
     R{∂L/∂h} = (W2ᵀ (W2 R{h} + V_W2 h))/n + (V_W2ᵀ (W2 h - y))/n
     R{∂L/∂z} = R{∂L/∂h}/(1 - p) ⊙ m ⊙ 1(z > 0)
     R{∂L/∂W1} = R{∂L/∂z} xᵀ, summed over the examples
-    R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
     """
     _sizes(params, {"X": X, "M": M, "Y": Y}, V)
     _, cache = forward(params, X, M, Y, p, lam)
@@ -206,12 +206,12 @@ def _hvp(params, cache, lam, V):
     p = cache["p"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
     rH = (M * (Z > 0) * rZ) / (1 - p)  # R{h} = (m ⊙ 1(z > 0) ⊙ R{z})/(1 - p)
+    # R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
+    rdW2 = ((rH @ W2.T + H @ vW2.T) / n).T @ H + (R / n).T @ rH
     # R{∂L/∂h} = (W2ᵀ (W2 R{h} + V_W2 h))/n + (V_W2ᵀ (W2 h - y))/n
     rdH = ((rH @ W2.T + H @ vW2.T) @ W2) / n + (R @ vW2) / n
     rdZ = rdH / (1 - p) * M * (Z > 0)  # R{∂L/∂z} = R{∂L/∂h}/(1 - p) ⊙ m ⊙ 1(z > 0)
     rdW1 = rdZ.T @ X  # R{∂L/∂W1} = R{∂L/∂z} xᵀ, summed over the examples
-    # R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
-    rdW2 = ((rH @ W2.T + H @ vW2.T) / n).T @ H + (R / n).T @ rH
     return {
         "W1": rdW1,
         "W2": rdW2,

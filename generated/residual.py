@@ -32,11 +32,11 @@ WORKSPACE = {  # what make_workspace makes: each array's shape
     "Z": ("n", "h"),
     "O": ("n", "q"),
     "dO": ("n", "q"),
+    "dW2": ("q", "h"),
     "dH": ("n", "h"),
+    "dW3": ("q", "d"),
     "dW1": ("h", "d"),
     "db1": ("h",),
-    "dW2": ("q", "h"),
-    "dW3": ("q", "d"),
 }
 
 
@@ -123,12 +123,12 @@ def backward(params, cache, lam, workspace=None):
     """The gradients of J, shaped like params, from what forward kept.
 
     ∂J/∂o = (softmax(o) - y)/n
+    ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
     ∂J/∂h = W2ᵀ ∂J/∂o
+    ∂J/∂W3 = λ W3 + ∂J/∂o xᵀ, summed over the examples
     ∂J/∂z = ∂J/∂h ⊙ 1(h > 0)
     ∂J/∂W1 = λ W1 + ∂J/∂z xᵀ, summed over the examples
     ∂J/∂b1 = ∂J/∂z, summed over the examples
-    ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
-    ∂J/∂W3 = λ W3 + ∂J/∂o xᵀ, summed over the examples
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
@@ -147,18 +147,18 @@ def backward(params, cache, lam, workspace=None):
     np.exp(dO, out=dO)
     dO -= Y
     dO /= n
+    # ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
+    dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
+    _add_scaled(dW2, lam, W2)
     dH = np.matmul(dO, W2, out=workspace.get("dH"))  # ∂J/∂h = W2ᵀ ∂J/∂o
+    # ∂J/∂W3 = λ W3 + ∂J/∂o xᵀ, summed over the examples
+    dW3 = np.matmul(dO.T, X, out=workspace.get("dW3"))
+    _add_scaled(dW3, lam, W3)
     dZ = np.multiply(dH, H > 0, out=dH)  # ∂J/∂z = ∂J/∂h ⊙ 1(h > 0)
     # ∂J/∂W1 = λ W1 + ∂J/∂z xᵀ, summed over the examples
     dW1 = np.matmul(dZ.T, X, out=workspace.get("dW1"))
     _add_scaled(dW1, lam, W1)
     db1 = np.sum(dZ, axis=0, out=workspace.get("db1"))  # ∂J/∂b1 = ∂J/∂z, summed over the examples
-    # ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
-    dW2 = np.matmul(dO.T, H, out=workspace.get("dW2"))
-    _add_scaled(dW2, lam, W2)
-    # ∂J/∂W3 = λ W3 + ∂J/∂o xᵀ, summed over the examples
-    dW3 = np.matmul(dO.T, X, out=workspace.get("dW3"))
-    _add_scaled(dW3, lam, W3)
     return {
         "W1": dW1,
         "b1": db1,
@@ -214,12 +214,12 @@ def hvp(params, X, Y, lam, V):
     R{o} = V_W3 x + W2 R{h} + V_W2 h
     ∂J/∂o = (softmax(o) - y)/n
     R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
+    R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
     R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
+    R{∂J/∂W3} = λ V_W3 + R{∂J/∂o} xᵀ, summed over the examples
     R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)
     R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     R{∂J/∂b1} = R{∂J/∂z}, summed over the examples
-    R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
-    R{∂J/∂W3} = λ V_W3 + R{∂J/∂o} xᵀ, summed over the examples
     """
     _sizes(params, {"X": X, "Y": Y}, V)
     _, cache = forward(params, X, Y, lam)
@@ -248,13 +248,13 @@ def _hvp(params, cache, lam, V):
         (-(np.exp(O - lse_O[:, None]) * rO).sum(axis=1))[:, None] * np.exp(O - lse_O[:, None])
         + np.exp(O - lse_O[:, None]) * rO
     ) / n
+    # R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
+    rdW2 = lam * vW2 + dO.T @ rH + rdO.T @ H
     rdH = rdO @ W2 + dO @ vW2  # R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
+    rdW3 = lam * vW3 + rdO.T @ X  # R{∂J/∂W3} = λ V_W3 + R{∂J/∂o} xᵀ, summed over the examples
     rdZ = rdH * (H > 0)  # R{∂J/∂z} = R{∂J/∂h} ⊙ 1(h > 0)
     rdW1 = lam * vW1 + rdZ.T @ X  # R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     rdb1 = rdZ.sum(axis=0)  # R{∂J/∂b1} = R{∂J/∂z}, summed over the examples
-    # R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
-    rdW2 = lam * vW2 + dO.T @ rH + rdO.T @ H
-    rdW3 = lam * vW3 + rdO.T @ X  # R{∂J/∂W3} = λ V_W3 + R{∂J/∂o} xᵀ, summed over the examples
     return {
         "W1": rdW1,
         "b1": rdb1,

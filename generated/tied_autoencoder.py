@@ -104,9 +104,9 @@ def backward(params, cache, lam, workspace=None):
 
     ∂L/∂xhat = (xhat - x)/n
     ∂L/∂h = W ∂L/∂xhat
+    ∂L/∂c = ∂L/∂xhat, summed over the examples
     ∂L/∂W = (1(h > 0) ⊙ ∂L/∂h) xᵀ + h ∂L/∂xhatᵀ, summed over the examples
     ∂L/∂b = ∂L/∂h ⊙ 1(h > 0), summed over the examples
-    ∂L/∂c = ∂L/∂xhat, summed over the examples
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
@@ -118,11 +118,11 @@ def backward(params, cache, lam, workspace=None):
     R = cache["R"]
     dXhat = np.divide(R, n, out=workspace.get("dXhat"))  # ∂L/∂xhat = (xhat - x)/n
     dH = np.matmul(dXhat, W.T, out=workspace.get("dH"))  # ∂L/∂h = W ∂L/∂xhat
+    # ∂L/∂c = ∂L/∂xhat, summed over the examples
+    dc = np.sum(dXhat, axis=0, out=workspace.get("dc"))
     # ∂L/∂W = (1(h > 0) ⊙ ∂L/∂h) xᵀ + h ∂L/∂xhatᵀ, summed over the examples
     dW = ((H > 0) * dH).T @ X + H.T @ dXhat
     db = (dH * (H > 0)).sum(axis=0)  # ∂L/∂b = ∂L/∂h ⊙ 1(h > 0), summed over the examples
-    # ∂L/∂c = ∂L/∂xhat, summed over the examples
-    dc = np.sum(dXhat, axis=0, out=workspace.get("dc"))
     return {
         "W": dW,
         "b": db,
@@ -177,9 +177,9 @@ def hvp(params, X, lam, V):
     ∂L/∂xhat = (xhat - x)/n
     R{∂L/∂xhat} = R{xhat}/n
     R{∂L/∂h} = W R{∂L/∂xhat} + V_W ∂L/∂xhat
+    R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     R{∂L/∂W} = (1(h > 0) ⊙ R{∂L/∂h}) xᵀ + h R{∂L/∂xhat}ᵀ + R{h} ∂L/∂xhatᵀ, summed over the examples
     R{∂L/∂b} = R{∂L/∂h} ⊙ 1(h > 0), summed over the examples
-    R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     """
     _sizes(params, {"X": X}, V)
     _, cache = forward(params, X, lam)
@@ -201,10 +201,10 @@ def _hvp(params, cache, lam, V):
     dXhat = R / n  # ∂L/∂xhat = (xhat - x)/n
     rdXhat = rXhat / n  # R{∂L/∂xhat} = R{xhat}/n
     rdH = rdXhat @ W.T + dXhat @ vW.T  # R{∂L/∂h} = W R{∂L/∂xhat} + V_W ∂L/∂xhat
+    rdc = rdXhat.sum(axis=0)  # R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     # R{∂L/∂W} = (1(h > 0) ⊙ R{∂L/∂h}) xᵀ + h R{∂L/∂xhat}ᵀ + R{h} ∂L/∂xhatᵀ, summed over the examples
     rdW = ((H > 0) * rdH).T @ X + H.T @ rdXhat + rH.T @ dXhat
     rdb = (rdH * (H > 0)).sum(axis=0)  # R{∂L/∂b} = R{∂L/∂h} ⊙ 1(h > 0), summed over the examples
-    rdc = rdXhat.sum(axis=0)  # R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     return {
         "W": rdW,
         "b": rdb,

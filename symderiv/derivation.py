@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .exprs import total
-from .graphs.rules import vjp
+from .graphs.rules import adjoint_symbol, backward, unit_factors_dropped, vjp
+from .graphs.shapes import SCALAR
 from .naming import DIMS, LAMBDA
 from .tape import Tape, build_tape
 
@@ -102,54 +103,47 @@ class Derivation:
 
 
 def derive(model, batch: bool = False) -> Derivation:
-    """Differentiate J with respect to every parameter by one reverse sweep over the tape."""
+    """Differentiate J with respect to every parameter: the reverse sweep over the equations
+    of the model's preset (`graphs.rules.backward`, the one every graph uses), written as the
+    section writes it. An adjoint that is a number (∂J/∂L = 1, or 1/n over a minibatch) is put
+    in where it is read; adjoints that are numbers in a row share a line; ∂s/∂W = λW is stated
+    just before the first adjoint that uses it."""
     tape = build_tape(model, batch)
-    steps = tape.steps
-    position = {step.out: i for i, step in enumerate(steps)}
-    remaining = {v: len(tape.consumers(v)) for v in tape.variables}
-    terms: dict = {v: [] for v in tape.variables}
-    upstream = {steps[-1].out: sp.Integer(1)}  # what stands for ∂J/∂v in later steps
-    pending: dict = {}
-    lines = []
+    var = {v.name: v for v in tape.variables}
     symbols = {"lam": LAMBDA, **{v.name: v.symbol for v in tape.variables}}
-    for step in reversed(steps):
-        contributions = _contributions(step, upstream[step.out], symbols)
-        if step.op in EXPLAINED_LOCALLY:
-            locals_ = _contributions(step, sp.Integer(1), symbols)
-            pending[step.out] = Line(
-                "local",
-                tuple(Local(step.out, v, e) for v, e in zip(step.args, locals_) if e is not None),
-            )
-        done = []
-        for var, contribution in zip(step.args, contributions):
-            remaining[var] -= 1
-            if contribution is not None and var.needs_gradient:
-                terms[var].append(Term(step.out, contribution))
-                if remaining[var] == 0:
-                    done.append(var)
-        adjoints = []
-        for var in done:
-            ordered = tuple(sorted(terms[var], key=lambda t: position[t.via]))
-            for t in ordered:
-                if t.via in pending:
-                    lines.append(pending.pop(t.via))
-            adjoint = Adjoint(var, ordered)
-            upstream[var] = adjoint.closed if adjoint.is_constant else var.adjoint
-            adjoints.append(adjoint)
-        if adjoints and all(a.is_constant for a in adjoints):
-            lines.append(Line("adjoint", tuple(adjoints)))
-        else:
-            lines.extend(Line("adjoint", (a,)) for a in adjoints)
+    # {adjoint symbol: its value} for the adjoints that are numbers, from ∂J/∂J = 1
+    known = {adjoint_symbol(tape.graph.objective, SCALAR): sp.Integer(1)}
+    pending = {
+        step.out: Line("local", _locals(step, symbols))
+        for step in tape.steps
+        if step.op in EXPLAINED_LOCALLY
+    }
+    lines, numbers = [], []
+    for swept in backward(tape.graph, batch, symbols):
+        if swept.name == tape.graph.objective:
+            continue
+        terms = tuple(
+            Term(var[reader], unit_factors_dropped(part.xreplace(known)))
+            for reader, part in swept.terms
+        )
+        adjoint = Adjoint(var[swept.name], terms)
+        if adjoint.is_constant:
+            known[adjoint_symbol(swept.name, SCALAR)] = adjoint.closed
+            numbers.append(adjoint)
+            continue
+        if numbers:
+            lines.append(Line("adjoint", tuple(numbers)))
+            numbers = []
+        for term in terms:
+            if term.via in pending:
+                lines.append(pending.pop(term.via))
+        lines.append(Line("adjoint", (adjoint,)))
     return Derivation(tape, tuple(lines))
 
 
-def _contributions(step, g, symbols) -> list:
-    """prod(g, ∂out/∂arg) for each of the step's arguments (None where there is none), by the
-    rules of its equation; the objective's factor on L (1/n for a minibatch's mean) applied."""
+def _locals(step, symbols) -> tuple:
+    """∂out/∂arg of the step alone (∂s/∂W1 = λW1), by the rules of its equation."""
     found: dict = {}
-    for name, part in vjp(step.node, g, symbols):
+    for name, part in vjp(step.node, sp.Integer(1), symbols):
         found[name] = found[name] + part if name in found else part
-    parts = [found.get(v.name) for v in step.args]
-    if step.op == "objective":
-        parts[0] = parts[0] * step.fn
-    return parts
+    return tuple(Local(step.out, v, found[v.name]) for v in step.args if v.name in found)

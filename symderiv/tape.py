@@ -28,6 +28,7 @@ class Tape:
     model: Model
     batch: bool
     steps: tuple  # of Step
+    graph: object = None  # the preset's GraphModel, whose equations the steps are
 
     @cached_property
     def variables(self) -> tuple:
@@ -85,7 +86,7 @@ def build_tape(model: Model, batch: bool = False) -> Tape:
         if op == "objective":
             fn = 1 / DIMS["n"] if batch and model.reduction == "mean" else sp.Integer(1)
         steps.append(Step(out, op, args, fn, node))
-    return Tape(model, batch, tuple(steps))
+    return Tape(model, batch, tuple(steps), graph)
 
 
 def _dims(shape) -> tuple:

@@ -62,16 +62,20 @@ def test_the_residual_input_and_the_weights_sum_their_readers(spec, tmp_path):
     tex = tmp_path / "residual.tex"
     assert run("latex", "--spec", spec("residual"), "--lang", "fr", "-o", tex).returncode == 0
     text = tex.read_text()
-    w1 = (
+    w1 = (  # the readers of W1 in the order of their equations, as the section writes them
         r"\frac{\partial J}{\partial \mathbf{W}_{1}} &= \textrm{prod}\left(\frac{\partial J}"
-        r"{\partial s}, \frac{\partial s}{\partial \mathbf{W}_{1}}\right) + \textrm{prod}\left("
-        r"\frac{\partial J}{\partial \mathbf{z}}, \frac{\partial \mathbf{z}}{\partial "
+        r"{\partial \mathbf{z}}, \frac{\partial \mathbf{z}}{\partial \mathbf{W}_{1}}\right) + "
+        r"\textrm{prod}\left(\frac{\partial J}{\partial s}, \frac{\partial s}{\partial "
         r"\mathbf{W}_{1}}\right)"
     )
     assert w1 in text and r"\usepackage[french]{babel}" in text
     assert (
-        r"&= \lambda \mathbf{W}_{1} + \frac{\partial J}{\partial \mathbf{z}} \mathbf{x}^\top"
+        r"&= \frac{\partial J}{\partial \mathbf{z}} \mathbf{x}^\top + \lambda \mathbf{W}_{1}"
         in text
+    )
+    # ∂J/∂W2 as soon as ∂J/∂o is known, before ∂J/∂h, as the section orders them
+    assert text.index(r"\frac{\partial J}{\partial \mathbf{W}_{2}} &=") < text.index(
+        r"\frac{\partial J}{\partial \mathbf{h}} &="
     )
     compile_tex(tex)
 
@@ -113,8 +117,8 @@ def test_the_batch_form_reduces_per_example_terms_and_sums_shared_gradients(spec
     assert r"{\mathbf{z}^{(i)}} &= \mathbf{W}_{1} {\mathbf{x}^{(i)}} + \mathbf{b}_{1}" in text
     # a parameter's gradient: its shared term once, the examples' contributions summed
     assert (
-        r"&= \lambda \mathbf{W}_{1} + \sum_{i} \frac{\partial J}{\partial {\mathbf{z}^{(i)}}} "
-        r"{{\mathbf{x}^{(i)}}}^\top \in \mathbb{R}^{h \times d}"
+        r"&= \sum_{i} \frac{\partial J}{\partial {\mathbf{z}^{(i)}}} "
+        r"{{\mathbf{x}^{(i)}}}^\top + \lambda \mathbf{W}_{1} \in \mathbb{R}^{h \times d}"
     ) in text
     assert r"\frac{\partial J}{\partial {L^{(i)}}} &= \textrm{prod}" in text
     assert r"&= \frac{1}{n} \in \mathbb{R}" in text

@@ -90,13 +90,14 @@ def test_backward_matches_sympy_diff(name):
 
 def test_a_name_read_twice_sums_its_readers():
     """x feeds W1 @ x and W3 @ x in the residual network, W1 feeds z and s: each adjoint lists
-    one term per reader, in the order the sweep meets them, as the section accumulates them."""
+    one term per reader, in the order of the readers' equations, and is written as soon as
+    every reader has been swept (∂J/∂W2 right after ∂J/∂o), as the section does."""
     graph = graph_from_mapping(GRAPHS["residual"], "residual")
     swept = {line.name: line for line in backward(graph)}
-    assert [reader for reader, _ in swept["W1"].terms] == ["s", "z"]
+    assert [reader for reader, _ in swept["W1"].terms] == ["z", "s"]
     assert [reader for reader, _ in swept["o"].terms] == ["L"]
     assert [line.name for line in backward(graph)] == [
-        "J", "s", "L", "o", "h", "z", "W1", "b1", "W2", "W3",
+        "J", "L", "s", "o", "W2", "h", "W3", "z", "W1", "b1",
     ]  # fmt: skip
     ridge = graph_from_mapping(GRAPHS["ridge"], "ridge")
     (_, w) = backward(ridge)

@@ -22,7 +22,7 @@ from ..prose import PROSE
 from ..render import render
 from .batch_printer import untangled
 from .parse import Node
-from .rules import N, adjoint_symbol, backward, symbols_of, value
+from .rules import N, adjoint_symbol, backward, symbols_of, unit_factors_dropped, value
 from .shapes import SCALAR
 from .spec import _walk
 from .tangents import hessian_vector, tangent_symbol
@@ -180,7 +180,7 @@ def graph_equations(
             rf"{partial(names[symbols[r]], mine)}\right)"
             for r, term in line.terms
         )
-        total = _unit_factors_dropped(line.total.xreplace(known))
+        total = unit_factors_dropped(line.total.xreplace(known))
         if not total.free_symbols - {N} and not isinstance(total, sp.MatrixExpr):
             known[adjoint_symbol(line.name, shapes[line.name])] = total
         closed = _summed(total, each_example, p) if shared else p(total)
@@ -297,7 +297,7 @@ def extended_parts_of(graph) -> tuple:
         if e.target != graph.objective
     ]
     for line in backward(graph):
-        total = _unit_factors_dropped(line.total.xreplace(known))
+        total = unit_factors_dropped(line.total.xreplace(known))
         adjoint = adjoint_symbol(line.name, shapes[line.name])
         if not total.atoms(sp.MatrixSymbol) and not isinstance(total, sp.MatrixExpr):
             known[adjoint] = total  # a number: not drawn
@@ -377,7 +377,7 @@ def _hvp(graph, names, symbols, shapes, known, printer, words, goal) -> dict:
     for name, expr in hessian_vector(graph):
         adjoint = name.startswith("d") and name[1:] in shapes and name not in shapes
         key = name[1:] if adjoint else name
-        expr = untangled(_unit_factors_dropped(expr.xreplace(known)))
+        expr = untangled(unit_factors_dropped(expr.xreplace(known)))
         zero = expr == 0 or isinstance(expr, sp.ZeroMatrix)
         if zero and not (adjoint and key in params):
             continue
@@ -394,16 +394,6 @@ def _hvp(graph, names, symbols, shapes, known, printer, words, goal) -> dict:
         cost="",
         figure=_extended_figure(graph, words["hvp_parts"]),
     )
-
-
-def _unit_factors_dropped(expr):
-    """1 · (…) → (…): what putting ∂J/∂L = 1 in leaves in a matrix product."""
-
-    def drop(product):
-        rest = [f for f in product.args if f != 1]
-        return rest[0] if len(rest) == 1 else sp.MatMul(*rest)
-
-    return expr.replace(lambda e: isinstance(e, sp.MatMul) and 1 in e.args, drop)
 
 
 def _space(shape, names) -> str:

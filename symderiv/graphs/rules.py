@@ -292,49 +292,92 @@ def batch_weight(graph):
     return 1 / N if graph.reduction == "mean" else sp.Integer(1)
 
 
-def backward(graph, batch: bool = False) -> tuple:
+def backward(graph, batch: bool = False, symbols: dict | None = None) -> tuple:
     """Swept for every name the objective depends on, in the order the chain rule runs
     backward through the equations, each in terms of the forward quantities and the adjoint
-    symbols already computed; the parameters come last, in their declared order.
+    symbols already computed, its terms in the order of the equations that read it
+    (∂J/∂z xᵀ + λW1). As in the section, a name's gradient is written as soon as
+    every equation that reads it has been swept (∂J/∂W2 right after ∂J/∂o); a parameter the
+    objective does not read comes last, with a zero gradient.
 
     With `batch`, the objective is that of a minibatch: its per-example terms are reduced
     (each gets ∂J/∂Lᵢ = `batch_weight`) and its shared terms are added once (∂J/∂s = 1), so
     that a per-example adjoint is that of one example's row, and a shared quantity's
-    contribution from a per-example reader is one example's, to be summed over the batch."""
+    contribution from a per-example reader is one example's, to be summed over the batch.
+    `symbols` ({name: symbol}) are those the results are written in (`symbols_of` by
+    default)."""
     from .spec import split_objective
 
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
-    symbols = symbols_of(shapes)
+    symbols = symbols or symbols_of(shapes)
+    defined = {e.target: e for e in graph.equations}
+    reached = _reached_equations(graph, defined)
+    remaining = {}  # {name: how many equations that read it are still to be swept}
+    for equation in reached:
+        for name in _refs(equation.expr):
+            remaining[name] = remaining.get(name, 0) + 1
+    wanted = set(defined) | set(graph.declared.parameters)
     # {name: {reader: [contributions]}}: a reader that reads a name twice (w in ‖Xw − y‖² and
     # ‖w‖²) gives one prod term, the sum of its contributions
-    parts: dict = {graph.objective: {None: [sp.Integer(1)]}}
-    out = []
-    if batch:
-        (goal,) = [e for e in graph.equations if e.target == graph.objective]
-        each, once = split_objective(goal.expr, graph.declared.hyperparameters)
-        seeds = [(each, batch_weight(graph)), (once, sp.Integer(1))]
-        out.append(Swept(goal.target, ((None, sp.Integer(1)),), sp.Integer(1)))
-        del parts[goal.target]
-        for node, seed in seeds:
-            for name, part in vjp(node, seed, symbols) if node is not None else ():
-                parts.setdefault(name, {}).setdefault(goal.target, []).append(part)
+    parts: dict = {}
+    out = [Swept(graph.objective, ((None, sp.Integer(1)),), sp.Integer(1))]
 
-    def swept(name, by_reader, zero=None):
-        terms = tuple((reader, _sum(found)) for reader, found in by_reader.items())
+    def swept(name, by_reader, zero=None):  # its terms in the order of their readers' equations
+        readers = sorted(by_reader, key=lambda r: defined[r].index)
+        terms = tuple((reader, _sum(by_reader[reader])) for reader in readers)
         total = _sum([c for _, c in terms]) if terms else zero
         return Swept(name, terms, total)
 
-    for equation in reversed(graph.equations):
-        if equation.target not in parts:
-            continue  # the objective does not read it
-        out.append(swept(equation.target, parts.pop(equation.target)))
-        g = adjoint_symbol(equation.target, equation.expr.shape)
-        for name, part in vjp(equation.expr, g, symbols):
-            parts.setdefault(name, {}).setdefault(equation.target, []).append(part)
+    def add(reader, found):
+        for name, part in found:
+            parts.setdefault(name, {}).setdefault(reader, []).append(part)
+
+    for equation in reached:
+        if batch and equation.target == graph.objective:
+            each, once = split_objective(equation.expr, graph.declared.hyperparameters)
+            for node, seed in ((each, batch_weight(graph)), (once, sp.Integer(1))):
+                if node is not None:
+                    add(equation.target, vjp(node, seed, symbols))
+        else:
+            g = adjoint_symbol(equation.target, equation.expr.shape)
+            add(equation.target, vjp(equation.expr, g, symbols))
+        for name in _refs(equation.expr):
+            remaining[name] -= 1
+            if remaining[name] == 0 and name in wanted:
+                out.append(swept(name, parts.get(name, {})))
+    done = {s.name for s in out}
     for name, shape in graph.declared.parameters.items():
-        zero = sp.Integer(0) if shape.is_scalar else sp.ZeroMatrix(*symbols[name].shape)
-        out.append(swept(name, parts.get(name, {}), zero))
+        if name not in done:
+            zero = sp.Integer(0) if shape.is_scalar else sp.ZeroMatrix(*symbols[name].shape)
+            out.append(swept(name, parts.get(name, {}), zero))
     return tuple(out)
+
+
+def _reached_equations(graph, defined) -> list:
+    """The equations the objective depends on, from the objective back to the first."""
+    needed, order = {graph.objective}, []
+    for equation in reversed(graph.equations):
+        if equation.target in needed:
+            order.append(equation)
+            needed.update(r for r in _refs(equation.expr) if r in defined)
+    return order
+
+
+def _refs(node) -> list:
+    """The names an expression reads, in the order it reads them, each once."""
+    if node.op == "ref":
+        return [node.name]
+    return list(dict.fromkeys(r for a in node.args for r in _refs(a)))
+
+
+def unit_factors_dropped(expr):
+    """1 · (…) → (…): what putting ∂J/∂L = 1 in leaves in a matrix product."""
+
+    def drop(product):
+        rest = [f for f in product.args if f != 1]
+        return rest[0] if len(rest) == 1 else sp.MatMul(*rest)
+
+    return expr.replace(lambda e: isinstance(e, sp.MatMul) and 1 in e.args, drop)
 
 
 def _sum(terms):
