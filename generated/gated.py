@@ -63,6 +63,8 @@ def predict(params, X):
 def forward(params, X, Y, lam, workspace=None):
     """The objective L (a float) and the cache that backward reads.
 
+    σ(Wg x), kept
+    tanh(Wh x), kept
     h = σ(Wg x) ⊙ tanh(Wh x)
     (h - y), kept
     L = (1/n) Σᵢ (‖h - y‖²/2)_i
@@ -75,13 +77,16 @@ def forward(params, X, Y, lam, workspace=None):
     Wh = params["Wh"]
     dtype = np.result_type(X, Y, *params.values())
     workspace = _workspace(workspace, dims, dtype)
-    # h = σ(Wg x) ⊙ tanh(Wh x)
-    H = np.multiply(_sigmoid(X @ Wg.T), np.tanh(X @ Wh.T), out=workspace.get("H"))
+    S = _sigmoid(X @ Wg.T)  # σ(Wg x), kept
+    T = np.tanh(X @ Wh.T)  # tanh(Wh x), kept
+    H = np.multiply(S, T, out=workspace.get("H"))  # h = σ(Wg x) ⊙ tanh(Wh x)
     R = H - Y  # (h - y), kept
     L = float((np.einsum("ij,ij->i", R, R) / 2).sum() / n)  # L = (1/n) Σᵢ (‖h - y‖²/2)_i
     cache = {
         "n": n,
         "X": X,
+        "S": S,
+        "T": T,
         "R": R,
         "dims": dims,
         "dtype": dtype,
@@ -93,22 +98,22 @@ def backward(params, cache, lam, workspace=None):
     """The gradients of L, shaped like params, from what forward kept.
 
     ∂L/∂h = (h - y)/n
-    ∂L/∂Wg = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    ∂L/∂Wg = (σ(Wg x) (1 - σ(Wg x)) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     ∂L/∂Wh = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
     """
     workspace = _workspace(workspace, cache["dims"], cache["dtype"])
-    Wg = params["Wg"]
-    Wh = params["Wh"]
     n = cache["n"]
     X = cache["X"]
+    S = cache["S"]
+    T = cache["T"]
     R = cache["R"]
     dH = np.divide(R, n, out=workspace.get("dH"))  # ∂L/∂h = (h - y)/n
-    # ∂L/∂Wg = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    dWg = ((1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * dH).T @ X
+    # ∂L/∂Wg = (σ(Wg x) (1 - σ(Wg x)) ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    dWg = (S * (1 - S) * T * dH).T @ X
     # ∂L/∂Wh = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    dWh = ((1 - np.tanh(X @ Wh.T) ** 2) * _sigmoid(X @ Wg.T) * dH).T @ X
+    dWh = ((1 - T**2) * S * dH).T @ X
     return {
         "Wg": dWg,
         "Wh": dWh,
@@ -157,11 +162,11 @@ def hvp(params, X, Y, lam, V):
     """The Hessian of L times the direction V (a dict shaped like params), by forward
     over reverse: R{·} is the derivative along V, R{θ} = V_θ, and R{∂L/∂θ} = (H V)_θ.
 
-    R{h} = (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) + σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x
+    R{h} = σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ tanh(Wh x) + σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x
     ∂L/∂h = (h - y)/n
     R{∂L/∂h} = R{h}/n
-    R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ ∂L/∂h + (1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ ∂L/∂h - 2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    R{∂L/∂Wg} = (σ(Wg x) (1 - σ(Wg x)) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + σ(Wg x) (1 - σ(Wg x)) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ ∂L/∂h + σ(Wg x) (1 - σ(Wg x)) (1 - 2 σ(Wg x)) ⊙ V_Wg x ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ ∂L/∂h - 2 tanh(Wh x) (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     """
     _sizes(params, {"X": X, "Y": Y}, V)
     _, cache = forward(params, X, Y, lam)
@@ -170,48 +175,28 @@ def hvp(params, X, Y, lam, V):
 
 def _hvp(params, cache, lam, V):
     """hvp from what forward kept (hessian runs forward once for all its columns)."""
-    Wg = params["Wg"]
-    Wh = params["Wh"]
     vWg = V["Wg"]
     vWh = V["Wh"]
     n = cache["n"]
     X = cache["X"]
+    S = cache["S"]
+    T = cache["T"]
     R = cache["R"]
-    # R{h} = (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) + σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x
-    rH = (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * (X @ vWg.T) * np.tanh(
-        X @ Wh.T
-    ) + _sigmoid(X @ Wg.T) * (1 - np.tanh(X @ Wh.T) ** 2) * (X @ vWh.T)
+    # R{h} = σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ tanh(Wh x) + σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x
+    rH = S * (1 - S) * (X @ vWg.T) * T + S * (1 - T**2) * (X @ vWh.T)
     dH = R / n  # ∂L/∂h = (h - y)/n
     rdH = rH / n  # R{∂L/∂h} = R{h}/n
-    # R{∂L/∂Wg} = ((1 - σ(Wg x)) σ(Wg x) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + (1 - σ(Wg x)) σ(Wg x) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ ∂L/∂h + (1 - σ(Wg x)) (1 - 2 σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    # R{∂L/∂Wg} = (σ(Wg x) (1 - σ(Wg x)) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + σ(Wg x) (1 - σ(Wg x)) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ ∂L/∂h + σ(Wg x) (1 - σ(Wg x)) (1 - 2 σ(Wg x)) ⊙ V_Wg x ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     rdWg = (
-        (1 - _sigmoid(X @ Wg.T)) * _sigmoid(X @ Wg.T) * np.tanh(X @ Wh.T) * rdH
-        + (1 - _sigmoid(X @ Wg.T))
-        * _sigmoid(X @ Wg.T)
-        * (1 - np.tanh(X @ Wh.T) ** 2)
-        * (X @ vWh.T)
-        * dH
-        + (1 - _sigmoid(X @ Wg.T))
-        * (1 - 2 * _sigmoid(X @ Wg.T))
-        * _sigmoid(X @ Wg.T)
-        * (X @ vWg.T)
-        * np.tanh(X @ Wh.T)
-        * dH
+        S * (1 - S) * T * rdH
+        + S * (1 - S) * (1 - T**2) * (X @ vWh.T) * dH
+        + S * (1 - S) * (1 - 2 * S) * (X @ vWg.T) * T * dH
     ).T @ X
-    # R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ (1 - σ(Wg x)) σ(Wg x) ⊙ V_Wg x ⊙ ∂L/∂h - 2 (1 - tanh(Wh x)²) tanh(Wh x) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    # R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ ∂L/∂h - 2 tanh(Wh x) (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
     rdWh = (
-        (1 - np.tanh(X @ Wh.T) ** 2) * _sigmoid(X @ Wg.T) * rdH
-        + (1 - np.tanh(X @ Wh.T) ** 2)
-        * (1 - _sigmoid(X @ Wg.T))
-        * _sigmoid(X @ Wg.T)
-        * (X @ vWg.T)
-        * dH
-        - 2
-        * (1 - np.tanh(X @ Wh.T) ** 2)
-        * np.tanh(X @ Wh.T)
-        * (X @ vWh.T)
-        * _sigmoid(X @ Wg.T)
-        * dH
+        (1 - T**2) * S * rdH
+        + (1 - T**2) * S * (1 - S) * (X @ vWg.T) * dH
+        - 2 * T * (1 - T**2) * (X @ vWh.T) * S * dH
     ).T @ X
     return {
         "Wg": rdWg,

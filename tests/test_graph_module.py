@@ -246,3 +246,15 @@ def test_predict_needs_no_target(name):
     _, module, _ = _generated(name)
     assert "Y" not in _predict_args(module)
     assert module.predict.__doc__.startswith("The output ")
+
+
+def test_a_function_of_an_unnamed_array_is_computed_once():
+    """σ(Wg x) and tanh(Wh x) of the gated unit are read by forward and by both gradients:
+    forward computes each once and keeps it, and backward reads σ′ and tanh′ from the kept
+    values ((1 − S) S, 1 − T²) instead of computing the products and the functions again."""
+    source = (ROOT / "generated" / "gated.py").read_text()
+    backward = source[source.index("def backward(") : source.index("def loss_and_grad(")]
+    body = backward[backward.index('"""', backward.index('"""') + 3) :]
+    assert "_sigmoid(" not in body and "np.tanh(" not in body and "@ Wg.T" not in body
+    forward = source[source.index("def forward(") : source.index("def backward(")]
+    assert forward.count("_sigmoid(X @ Wg.T)") == 1 and forward.count("np.tanh(X @ Wh.T)") == 1

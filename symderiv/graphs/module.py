@@ -20,6 +20,7 @@ import sympy as sp
 
 from ..codegen import Statement, format_python, py_tuple
 from ..errors import UsageError
+from ..exprs import Elementwise
 from ..render import render
 from .batch_printer import untangled
 from .parse import LOSSES, SQUARE
@@ -263,10 +264,13 @@ def _repeated(w: Writer, exprs) -> set:
 
 def _costly(sub) -> bool:
     """Whether an array expression is worth keeping rather than computing again: a sum with
-    more than names in it (a product or a function of an array the user did not name is
-    computed where it is read: naming it, as the section does, keeps it)."""
+    more than names in it, or a function of an array the user did not name (σ(Wg x) in the
+    gated unit's forward and both its gradients). A product alone is computed where it is
+    read: naming it, as the section does, keeps it."""
     if isinstance(sub, sp.MatAdd):
         return any(not isinstance(a, (sp.MatrixSymbol, sp.Transpose)) for a in sub.args)
+    if isinstance(sub, Elementwise):
+        return not isinstance(sub.arg, (sp.MatrixSymbol, sp.Transpose))
     return False
 
 

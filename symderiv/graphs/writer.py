@@ -14,7 +14,7 @@ import keyword
 
 import sympy as sp
 
-from ..activations import CHOICES, activation
+from ..activations import CHOICES, Activation, activation, slope_of
 from ..codegen import Statement
 from ..codegen_inplace import chained
 from ..errors import UsageError
@@ -122,13 +122,18 @@ class Writer:
                 fn = activation(node.name)
             if fn is None or fn.derivative_from_output is None:
                 continue
-            first = fn.derivative_from_output
-            (y,) = first.variables
-            second = sp.Lambda(y, derivative(first).expr * first.expr)  # d/dz φ′ = (dφ′/dh) φ′
-            h = self.symbols[step.target]
-            slope = derivative(expr.fn)
-            self.swap[Elementwise(slope, expr.arg)] = Elementwise(first, h)
-            self.swap[Elementwise(derivative(slope), expr.arg)] = Elementwise(second, h)
+            self._slopes_from(fn, expr, self.symbols[step.target])
+
+    def _slopes_from(self, fn, expr, h) -> None:
+        """φ′(z) and φ″(z) of `expr` = φ(z) read from its values h, where they can be."""
+        first = fn.derivative_from_output
+        if first is None:
+            return
+        (y,) = first.variables
+        second = sp.Lambda(y, derivative(first).expr * first.expr)  # d/dz φ′ = (dφ′/dh) φ′
+        slope = slope_of(expr.fn)
+        self.swap[Elementwise(slope, expr.arg)] = Elementwise(first, h)
+        self.swap[Elementwise(derivative(slope), expr.arg)] = Elementwise(second, h)
 
     def print(self, expr, summed=False) -> tuple[str, bool]:
         """(code, whether it has a row per example) of an expression already `own`."""
@@ -216,6 +221,12 @@ class Writer:
             for sub in sp.preorder_traversal(untangled(expr).xreplace(self.swap)):
                 if sub in self.kept:
                     continue
+                if sub in self.repeated and isinstance(sub, Elementwise):  # σ(Wg x), kept
+                    each = self.logical & sub.free_symbols
+                    self._keep_as(sub, _label(sub.fn, upper=bool(each)), self.words(sub))
+                    # and σ′(Wg x) = (1 − S) S read from it
+                    self._slopes_from(Activation("kept", sub.fn.expr), sub, self.kept[sub])
+                    continue
                 if sub in self.repeated:  # a sum more than one statement computes: R = O - Y
                     name = "R" if self.logical & sub.free_symbols else "r"
                     self._keep_as(sub, name, f"({self.words(sub)})")  # a sum: in parentheses
@@ -231,6 +242,17 @@ class Writer:
                 label = {sp.Inverse: "inv_", Softmax: "softmax_", LogSumExp: "lse_"}[type(sub)]
                 base = self.code.get(arg, str(len(self.kept) + 1))
                 self._keep_as(sub, label + base, self.words(sub))
+
+
+def _label(fn: sp.Lambda, upper: bool) -> str:
+    """A code name for a kept function's values: S for σ, T for tanh, E for exp, …, F for a
+    formula (lower-case for a shared array)."""
+    body = fn.expr
+    head = (
+        type(body).__name__ if isinstance(body, sp.Function) and body.args == fn.variables else ""
+    )
+    letter = {"sigmoid": "S", "tanh": "T", "exp": "E", "log": "G", "softplus": "P"}.get(head, "F")
+    return letter if upper else letter.lower()
 
 
 def last_reads(exprs) -> dict:
