@@ -143,8 +143,15 @@ def parser() -> Parser:
     )
     _size_flags(latex, required=False)
     latex.add_argument("-o", "--output", metavar="FILE")
-    code = sub.add_parser("codegen", help="the NumPy module")
+    code = sub.add_parser("codegen", help="the NumPy module (or the Array API one)")
     _model_flags(code)
+    code.add_argument(
+        "--target",
+        choices=("numpy", "array-api"),
+        default="numpy",
+        help="numpy (the default: needs NumPy alone), or array-api: one module for NumPy, "
+        "PyTorch, CuPy, JAX and Dask arrays, through array_api_compat",
+    )
     code.add_argument("-o", "--output", metavar="FILE")
     graph = sub.add_parser("graph", help="the computational graph (.svg .pdf .dot .tex)")
     _model_flags(graph)
@@ -305,6 +312,11 @@ def cmd_codegen(args) -> int:
     from .codegen import module_source
 
     model = model_from(args, graphs=True)
+    if args.target == "array-api":
+        from .outputs import array_api_source
+
+        _emit(array_api_source(model), args.output)
+        return 0
     if not isinstance(model, Model):
         from .graphs.module import graph_module_source
 
@@ -434,15 +446,18 @@ def cmd_check(args) -> int:
             print(f"{target.path}: out of date (binary); run `{fix}`")
     rows = []
     for target in load_targets(config):
-        if target.kind != "py" or not target.path.is_file():
+        if target.kind not in ("py", "array-api") or not target.path.is_file():
             continue
         module = load_file(target.path)
-        if isinstance(target.model, Model):
+        if isinstance(target.model, Model) and target.kind == "py":
             report = check_against_differences(target.model, module, batches=(1, 5, 17))
-        else:
+        else:  # a graph's module, or the Array API module of a dense network's preset
+            from .graphs.presets import dense_graph
             from .validation.graph_numeric import check_graph_module
 
-            report = check_graph_module(target.model, module, batches=(1, 5, 17))
+            model = target.model
+            graph = dense_graph(model) if isinstance(model, Model) else model
+            report = check_graph_module(graph, module, batches=(1, 5, 17))
         failed |= not report.ok
         verdict = "ok" if report.ok else f"FAILED (> {TOLERANCE:g})"
         hvp = report.worst_of("HV ")

@@ -128,11 +128,11 @@ def load_targets(path: Path) -> list[Target]:
                     f"{source}: outputs: {shown(kind)} is not available for a graph written as "
                     f"equations yet; expected one of {', '.join(GRAPH_KINDS)}"
                 )
-            if kind == "py" and not graph:
+            if kind in ("py", "array-api") and not graph:
                 try:
                     concrete_or_exit(model)
                 except UsageError as e:
-                    raise UsageError(f"{source}: outputs: 'py': {e}") from None
+                    raise UsageError(f"{source}: outputs: {kind!r}: {e}") from None
             targets.append(Target(model, kind, folder / (model.name + KINDS[kind][0])))
     return targets
 

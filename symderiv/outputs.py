@@ -19,6 +19,19 @@ def page(model, lang: str) -> str:
     return html(model, lang)
 
 
+def array_api_source(model) -> str:
+    """The module written against the Array API standard: a dense network's through the
+    equations of its preset, as any graph's."""
+    from .codegen import concrete_or_exit
+    from .graphs.module import array_api_module_source
+    from .graphs.presets import dense_graph
+
+    if hasattr(model, "equations"):
+        return array_api_module_source(model)
+    concrete_or_exit(model)
+    return array_api_module_source(dense_graph(model))
+
+
 # kind → (file name suffix, how to make it)
 KINDS = {
     "tex": (".tex", lambda m: document(m, "en")),
@@ -28,6 +41,7 @@ KINDS = {
     "tex-hvp": (".hvp.tex", lambda m: document(m, "en", hvp=True)),
     "tex-memory": (".memory.tex", lambda m: document(m, "en", memory=True)),
     "py": (".py", module_source),
+    "array-api": ("_array_api.py", array_api_source),
     "html": (".html", lambda m: page(m, "en")),
     "html-fr": (".fr.html", lambda m: page(m, "fr")),
     "svg": (".svg", lambda m: figure(m, ".svg")),
@@ -78,6 +92,7 @@ def _graph_module(graph):
 # NumPy module.
 GRAPH_KINDS = {
     "py": _graph_module,
+    "array-api": array_api_source,
     "html": lambda graph: page(graph, "en"),
     "html-fr": lambda graph: page(graph, "fr"),
     "tex": _graph_document("en"),

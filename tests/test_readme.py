@@ -91,3 +91,15 @@ def test_the_graph_example_from_equation_to_pdf_and_code(tmp_path, monkeypatch):
     namespace = {}
     exec(loop, namespace)
     assert abs(namespace["params"]["w"] - range(5)).max() < 0.05
+
+
+def test_the_array_api_example_runs_on_torch(monkeypatch):
+    (code,) = [c for c in _blocks() if "import torch" in c]
+    monkeypatch.syspath_prepend(str(ROOT / "generated"))
+    namespace = {}
+    exec(code, namespace)
+    torch = namespace["torch"]
+    assert isinstance(namespace["J"], torch.Tensor) and namespace["J"].ndim == 0
+    grads, params = namespace["grads"], namespace["params"]
+    assert all(grads[k].shape == params[k].shape for k in params)
+    assert all(isinstance(g, torch.Tensor) for g in grads.values())

@@ -184,7 +184,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         shape = (r, c)
         if not ra and not rb:
             if k == 1 and r != 1 and c != 1:
-                code = f"np.outer({ca}, {cb})"
+                code = self._outer(ca, cb)
             else:
                 code = f"{ca} @ {cb}"
             return (code, False, shape, None)
@@ -193,7 +193,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         if ra and not rb and r == 1:  # per-example row vᵀ, shared A: vᵀ A → V @ A
             return (f"{ca} @ {cb}", True, shape, None)
         if ra and rb and r == 1 and c == 1:  # uᵀ v for each example
-            return (f'np.einsum("ij,ij->i", {ca}, {cb})', True, shape, None)
+            return (self._rows_dot(ca, cb), True, shape, None)
         raise CodeError(
             f"no batch form for a product whose result is a matrix per example ({r} × {c})"
         )
@@ -263,18 +263,18 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         if not isinstance(a, sp.MatrixExpr):
             return self._print(a)
         if self.batched(a):
-            return f"{self._summand(a)}.sum(axis=1)"
-        return f"np.sum({self._print(a)})"
+            return self._sum(self._print(a), 1)
+        return self._sum_of(self._print(a))
 
     def _print_FrobeniusSq(self, expr):
         (m,) = expr.args
         if self.batched(m):
             if isinstance(m, sp.MatrixSymbol):
-                return f'np.einsum("ij,ij->i", {self._print(m)}, {self._print(m)})'
-            return f"({self._pow(m, 2)}).sum(axis=1)"
+                return self._rows_dot(self._print(m), self._print(m))
+            return self._sum(self._pow(m, 2), 1)
         if isinstance(m, sp.MatrixSymbol):
-            return f"np.vdot({self._print(m)}, {self._print(m)})"
-        return f"np.sum({self._pow(m, 2)})"
+            return self._squares(self._print(m))
+        return self._sum_of(self._pow(m, 2))
 
     def _print_Pow(self, expr, rational=False):
         if isinstance(expr.base, FrobeniusSq) and expr.exp == sp.Rational(1, 2):
@@ -289,8 +289,8 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         bu, bv = self.batched(u), self.batched(v)
         if bu and bv:
             if isinstance(u, sp.MatrixSymbol) and isinstance(v, sp.MatrixSymbol):
-                return f'np.einsum("ij,ij->i", {self._print(u)}, {self._print(v)})'
-            return f"({self._operand(u)} * {self._operand(v)}).sum(axis=1)"
+                return self._rows_dot(self._print(u), self._print(v))
+            return self._sum(f"{self._operand(u)} * {self._operand(v)}", 1)
         if bv:
             u, v = v, u
         return f"{self._operand(u)} @ {self._operand(v)}"
@@ -348,9 +348,9 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         if not self.batched(expr):
             return f"n * {self.parenthesize(expr, PRECEDENCE['Mul'])}"
         if not isinstance(expr, sp.MatrixExpr):
-            return f"{self._summand(expr)}.sum()"
+            return self._sum(self._print(expr))
         if _is_vector(expr):
-            return f"{self._summand(expr)}.sum(axis=0)"
+            return self._sum(self._print(expr), 0)
         if isinstance(expr, sp.MatMul):
             return self._summed_product(expr)
         raise CodeError(f"no batch form for the sum over the examples of {expr}")
@@ -370,20 +370,51 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
                 if lb and rb:
                     return f"{self._wrap(lc, True)}.T @ {self._wrap(rc, True)}"
                 if lb:
-                    return f"np.outer({self._wrap(lc, True)}.sum(axis=0), {rc})"
-                return f"np.outer({lc}, {self._wrap(rc, True)}.sum(axis=0))"
+                    return self._outer(self._sum(lc, 0), rc)
+                return self._outer(lc, self._sum(rc, 0))
         if self.batched(_product(factors)):
             raise CodeError(f"no batch form for the sum over the examples of {expr}")
         c = self._print(coeff)
-        c = c if c.isidentifier() else f"({c})"
-        return f"{c}.sum() * {self._wrap(self._print(_product(factors)), True)}"
+        return f"{self._sum(c)} * {self._wrap(self._print(_product(factors)), True)}"
 
-    def _summand(self, expr):
-        text = self._print(expr)
-        simple = text.replace("_", "").replace(".", "").isalnum() or (
-            text.endswith(")") and text.count("(") == 1 and text.startswith("np.")
+    # -- the calls a namespace writes its own way (see array_api.py) -----------------------
+    def _sum(self, code: str, axis=None) -> str:
+        """Σ of the array `code` (over `axis`, or over everything): code.sum(axis=…), code in
+        parentheses unless it is a name or one call."""
+        simple = code.replace("_", "").replace(".", "").isalnum() or (
+            code.endswith(")") and code.count("(") == 1 and code.startswith("np.")
         )
-        return text if simple else f"({text})"
+        operand = code if simple else f"({code})"
+        return f"{operand}.sum()" if axis is None else f"{operand}.sum(axis={axis})"
+
+    def _sum_of(self, code: str) -> str:
+        """Σ of every entry of a shared array."""
+        return f"np.sum({code})"
+
+    def _squares(self, name: str) -> str:
+        """‖W‖²: the sum of the squares of a shared array's entries."""
+        return f"np.vdot({name}, {name})"
+
+    def _rows_dot(self, u: str, v: str) -> str:
+        """uᵀv for each example: one number per row."""
+        return f'np.einsum("ij,ij->i", {u}, {v})'
+
+    def _outer(self, u: str, v: str) -> str:
+        return f"np.outer({u}, {v})"
+
+    def reduced(self, code: str, mean: bool) -> str:
+        """Σᵢ of a number per example (÷ n for the mean)."""
+        return self._sum(code) + (" / n" if mean else "")
+
+    def objective(self, code: str) -> str:
+        """The objective as the module returns it: a Python float."""
+        return f"float({code})"
+
+    def copy(self, code: str) -> str:
+        return f"np.copy({code})"
+
+    def zeros_like(self, code: str) -> str:
+        return f"np.zeros_like({code})"
 
 
 def _spread(term):

@@ -103,9 +103,16 @@ def concrete_or_exit(graph) -> None:
             )
 
 
-def graph_module_spec(graph) -> GraphModuleSpec:
+def graph_module_spec(graph, array_api: bool = False) -> GraphModuleSpec:
+    """Everything graph_module.py.j2 needs; with `array_api`, printed for the Array API
+    standard (array_api.py), and nothing in place."""
     concrete_or_exit(graph)
-    w = Writer(graph)
+    if array_api:
+        from .array_api import ArrayAPIPrinter
+
+        w = Writer(graph, ArrayAPIPrinter, in_place=False)
+    else:
+        w = Writer(graph)
     declared, symbols = graph.declared, w.symbols
     defined = {e.target: e for e in graph.equations}
     reached = _reached(graph.objective, defined)
@@ -308,9 +315,7 @@ def _objective(w: Writer, goal, parts) -> Statement:
     terms, words = [], []
     if each is not None:
         code, _ = w.print(w.own(each))
-        reduce = ".sum() / n" if w.graph.reduction == "mean" else ".sum()"
-        code = code if code.isidentifier() else f"({code})"
-        terms.append(code + reduce)
+        terms.append(w.printer().reduced(code, w.graph.reduction == "mean"))
         shown = w.words(each)
         shown = shown if shown.isidentifier() else f"({shown})"
         words.append(("(1/n) Σᵢ " if w.graph.reduction == "mean" else "Σᵢ ") + f"{shown}_i")
@@ -321,7 +326,7 @@ def _objective(w: Writer, goal, parts) -> Statement:
     math = f"{goal.target} = {' + '.join(words)}"
     name = w.code[w.symbols[goal.target]]
     expr = sp.Add(*(w.own(p) for p in parts if p is not None))
-    return Statement(name, f"float({' + '.join(terms)})", math, expr)
+    return Statement(name, w.printer().objective(" + ".join(terms)), math, expr)
 
 
 def _constant(w: Writer, name: str, total) -> bool:
@@ -385,7 +390,7 @@ def _adjoint_statement(w: Writer, swept, adjoint, total, dead=None) -> Statement
     parameter = swept.name in w.graph.declared.parameters
     if isinstance(total, sp.MatrixSymbol) and parameter and not w.printer().per_example(total):
         # a gradient that is an array already (∂J/∂W = W): a copy, not the caller's array
-        return Statement(w.code[adjoint], f"np.copy({w.code[total]})", words, total)
+        return Statement(w.code[adjoint], w.printer().copy(w.code[total]), words, total)
     if shape.per_example:
         return w.statement(adjoint, total, words, dead=dead)
     if total == 0 or isinstance(total, sp.ZeroMatrix):
@@ -406,7 +411,7 @@ def _gradient(w: Writer, parameter: str, symbol, statements) -> str:
     name = w.code[symbol]
     if any(s.target == name for s in statements):
         return name
-    return f'np.zeros_like(params["{parameter}"])'
+    return w.printer().zeros_like(f'params["{parameter}"]')
 
 
 def _hvp(w: Writer, tangents, sweep, steps, adjoints) -> list:
@@ -593,3 +598,12 @@ def graph_module_source(graph) -> str:
 
     spec = graph_module_spec(graph)
     return format_python(render("graph_module.py.j2", spec=spec, erf=erf_coefficients))
+
+
+def array_api_module_source(graph) -> str:
+    """The module for `graph` written against the Python Array API standard: one file for
+    NumPy, PyTorch, CuPy, JAX and Dask arrays (array_api_module.py.j2)."""
+    from .. import erf_coefficients
+
+    spec = graph_module_spec(graph, array_api=True)
+    return format_python(render("array_api_module.py.j2", spec=spec, erf=erf_coefficients))

@@ -63,8 +63,10 @@ class Writer:
     adjoint's tangent) with their names in code and in comments, and the printing state:
     which arrays have a row per example, what is kept or put in."""
 
-    def __init__(self, graph):
+    def __init__(self, graph, printer=GraphNumPyPrinter, in_place: bool = True):
         self.graph = graph
+        self._printer = printer  # the code's namespace: NumPy's, or the Array API's
+        self.in_place_allowed = in_place
         self.shapes = _shapes(graph)
         self.symbols = symbols_of(self.shapes)
         self.batch = bool(graph.declared.inputs)
@@ -102,7 +104,7 @@ class Writer:
         self.taken = taken
 
     def printer(self) -> GraphNumPyPrinter:
-        return GraphNumPyPrinter(self.code, self.rows, self.logical, self.batch, self.stored)
+        return self._printer(self.code, self.rows, self.logical, self.batch, self.stored)
 
     def own(self, expr):
         """expr with φ′ read from φ's output where it can be, kept quantities read by name
@@ -158,7 +160,8 @@ class Writer:
         if rows and not summed:
             self.rows.add(symbol)
         target = self.code[symbol]
-        fields = {} if dead is None else self.in_place(target, expr, summed, rows, dead)
+        in_place = dead is not None and self.in_place_allowed
+        fields = self.in_place(target, expr, summed, rows, dead) if in_place else {}
         return Statement(target, code, math, expr, **fields)
 
     def in_place(self, target, expr, summed, rows, dead) -> dict:
