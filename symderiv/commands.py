@@ -141,6 +141,15 @@ def parser() -> Parser:
         help="add the memory table: what training keeps, as formulas, and in bytes with "
         "--sizes and --batch",
     )
+    latex.add_argument(
+        "--parallel",
+        action="store_true",
+        help="add the section on several devices (exercise 5): data and model parallelism, "
+        "as formulas, and in bytes with --sizes and --batch",
+    )
+    latex.add_argument(
+        "--devices", type=int, default=2, metavar="P", help="for --parallel (default 2)"
+    )
     _size_flags(latex, required=False)
     latex.add_argument("-o", "--output", metavar="FILE")
     code = sub.add_parser("codegen", help="the NumPy module (or the Array API one)")
@@ -251,16 +260,48 @@ def cmd_latex(args) -> int:
     if args.hvp and args.form == "batch":
         raise UsageError("--hvp is written for one example; it cannot be used with --form batch")
     memory = args.memory
+    at = None
     if args.sizes is not None or args.batch is not None:
-        if not args.memory:
-            raise UsageError("--sizes and --batch give the memory table's sizes; add --memory")
-        if args.sizes is None or args.batch is None:
-            raise UsageError("--memory: give both --sizes and --batch, or neither")
-        memory = At(*_sizes(args, model.depth + 2, "d,h…,q"))
+        _sized_sections(args)
+        at = _sizes(args, model.depth + 2, "d,h…,q")
+        memory = At(*at) if args.memory else memory
     make = fragment if args.fragment else document
-    content = make(model, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory)
+    content = make(
+        model, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory,
+        parallel=_devices(args, at),
+    )  # fmt: skip
     _emit(content, args.output)
     return 0
+
+
+def _sized_sections(args) -> None:
+    """--sizes and --batch go with --memory or --parallel, both or neither."""
+    if not (args.memory or args.parallel):
+        raise UsageError(
+            "--sizes and --batch give the sizes of the memory table or of the section on "
+            "several devices; add --memory or --parallel"
+        )
+    if args.sizes is None or args.batch is None:
+        which = "--memory" if args.memory else "--parallel"
+        raise UsageError(f"{which}: give both --sizes and --batch, or neither")
+
+
+def _devices(args, at):
+    """The --parallel section's options (graphs.parallel.Devices), or None."""
+    if not args.parallel:
+        if args.devices != 2:
+            raise UsageError("--devices gives the number of devices of --parallel; add it")
+        return None
+    from .graphs.parallel import Devices
+
+    if not 2 <= args.devices <= 1024:
+        raise UsageError(
+            f"--devices {args.devices} is not allowed; expected a whole number from 2 to 1024"
+        )
+    if at is None:
+        return Devices(args.devices)
+    sizes, n, dtype = at
+    return Devices(args.devices, sizes, n, dtype)
 
 
 def _graph_latex(graph, args) -> int:
@@ -269,27 +310,29 @@ def _graph_latex(graph, args) -> int:
     from .graphs.document import graph_document, graph_fragment
 
     memory = args.memory or None
+    at = None
     if args.sizes is not None or args.batch is not None:
         from .graphs.module import size_names
         from .latex_memory import At
 
-        if not args.memory:
-            raise UsageError("--sizes and --batch give the memory table's sizes; add --memory")
-        if args.sizes is None or (args.batch is None and graph.declared.inputs):
-            raise UsageError("--memory: give both --sizes and --batch, or neither")
-        names = size_names(graph)
-        if args.batch is None:
+        if args.batch is None and not graph.declared.inputs:
             args.batch = 1  # a graph without inputs has no minibatch
-        memory = At(*_sizes(args, len(names), ",".join(names)))
+        _sized_sections(args)
+        names = size_names(graph)
+        at = _sizes(args, len(names), ",".join(names))
+        memory = At(*at) if args.memory else memory
     if args.hvp and args.form == "batch":
         raise UsageError(
             "the second-derivative section is written for one example; use it without --form batch"
         )
     make = graph_fragment if args.fragment else graph_document
     _emit(
-        make(graph, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory),
+        make(
+            graph, args.lang, batch=args.form == "batch", hvp=args.hvp, memory=memory,
+            parallel=_devices(args, at),
+        ),
         args.output,
-    )
+    )  # fmt: skip
     return 0
 
 

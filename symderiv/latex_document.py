@@ -207,19 +207,40 @@ def _definitions(tape, latex, words) -> tuple:
     return tuple(definitions)
 
 
-def fragment(model, lang="en", batch=False, hvp=False, memory=None) -> str:
-    eq = equations(derive(model, batch), lang, hvp, memory)
+def fragment(model, lang="en", batch=False, hvp=False, memory=None, parallel=None) -> str:
+    derivation = derive(model, batch)
+    eq = equations(derivation, lang, hvp, memory)
+    eq["parallel"] = _parallel(derivation.tape, PROSE[lang], parallel)
     return render("equations.tex.j2", eq=eq, words=PROSE[lang], prose=False)
 
 
-def document(model, lang="en", batch=False, hvp=False, memory=None) -> str:
-    """The whole document; see `equations` for `hvp` and `memory`."""
+def _parallel(tape, words, devices):
+    """The section on several devices (exercise 5), from the equations of the model's preset,
+    or None."""
+    if devices is None:
+        return None
+    from .graphs.parallel import parallel_section
+
+    names = {v.name: v.latex for v in tape.variables}
+    return parallel_section(tape.graph, words, devices, names.get)
+
+
+def document(model, lang="en", batch=False, hvp=False, memory=None, parallel=None) -> str:
+    """The whole document; see `equations` for `hvp` and `memory`; `parallel`
+    (graphs.parallel.Devices) adds the section on several devices."""
     derivation = derive(model, batch)
     placed, paths = tikz_layout(graph_of(derivation.tape))
     words = PROSE[lang]
+    eq = equations(derivation, lang, hvp, memory)
+    eq["parallel"] = _parallel(derivation.tape, words, parallel)
+    if parallel is not None:
+        from .graphs.parallel import stage_groups
+
+        groups = stage_groups(eq["parallel"], derivation.tape.graph, placed, words)
+        eq["parallel"]["figure"] = dict(placed=placed, paths=paths, groups=groups)
     return render(
         "derivation.tex.j2",
-        eq=equations(derivation, lang, hvp, memory),
+        eq=eq,
         intro=intro_text(model, words, batch),
         words=words,
         graph_text=graph_text(model, words),

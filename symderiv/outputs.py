@@ -32,6 +32,13 @@ def array_api_source(model) -> str:
     return array_api_module_source(dense_graph(model))
 
 
+def _two_devices():
+    """The section on several devices, for two devices, as formulas."""
+    from .graphs.parallel import Devices
+
+    return Devices(2)
+
+
 # kind → (file name suffix, how to make it)
 KINDS = {
     "tex": (".tex", lambda m: document(m, "en")),
@@ -40,6 +47,11 @@ KINDS = {
     "tex-batch": (".batch.tex", lambda m: document(m, "en", batch=True)),
     "tex-hvp": (".hvp.tex", lambda m: document(m, "en", hvp=True)),
     "tex-memory": (".memory.tex", lambda m: document(m, "en", memory=True)),
+    "tex-parallel": (".parallel.tex", lambda m: document(m, "en", parallel=_two_devices())),
+    "tex-parallel-fr": (
+        ".parallel.fr.tex",
+        lambda m: document(m, "fr", parallel=_two_devices()),
+    ),
     "py": (".py", module_source),
     "array-api": ("_array_api.py", array_api_source),
     "html": (".html", lambda m: page(m, "en")),
@@ -101,6 +113,8 @@ GRAPH_KINDS = {
     "tex-batch": _graph_document("en", batch=True),
     "tex-hvp": _graph_document("en", hvp=True),
     "tex-memory": _graph_document("en", memory=True),
+    "tex-parallel": lambda graph: _graph_document("en", parallel=_two_devices())(graph),
+    "tex-parallel-fr": lambda graph: _graph_document("fr", parallel=_two_devices())(graph),
     "svg": _graph_figure(".svg"),
     "hvp-svg": _graph_extended,
     "pdf": _graph_figure(".pdf"),

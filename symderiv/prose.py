@@ -125,6 +125,47 @@ PROSE = {
             "green, and the $\\mathcal{R}\\{\\cdot\\}$ of forward and backward quantities "
             "green."
         ),
+        "parallel": "Over several devices (exercise 5)",
+        "parallel_intro": (
+            "The section's last exercise: the computational graph is too large for one GPU; can "
+            "it be partitioned over more than one, and what does that cost against training on "
+            "a smaller minibatch? Below, $P = {devices}$ devices share a step of $n$ examples, a "
+            "number takes $b$ bytes (4 in float32, 8 in float64), and every count comes from the "
+            "equations above."
+        ),
+        "parallel_data": (
+            "\\emph{{Data parallelism.}} Every device holds all the parameters, $|\\theta|$ "
+            "numbers, and runs forward and backward propagation on $n/P$ of the examples, "
+            "keeping $k$ numbers for each; one all-reduce a step adds up the devices' gradient "
+            "sums, so that every device has the gradient of the whole minibatch:"
+        ),
+        "parallel_payload": "all-reduce, bytes a step",
+        "parallel_sent": "sent by each device (ring)",
+        "parallel_memory": "bytes on each device",
+        "parallel_model": (
+            "\\emph{{Model (layer) parallelism.}} The equations are cut between layers into "
+            "{count} stages, one a device, each holding the parameters its equations read. "
+            "Each step, what crosses a cut travels twice: forward, the quantities computed "
+            "before it and read after it, for all $n$ examples; backward, their adjoints. The "
+            "data a stage reads comes to it from the data, not from another device."
+        ),
+        "parallel_stage_header": ("device", "equations", "parameters", "bytes"),
+        "parallel_cut_header": ("cut before", "forward", "backward", "bytes a step"),
+        "parallel_tradeoff": (
+            "\\emph{{Against a smaller minibatch.}} One device training on $n/P$ examples a "
+            "step needs the memory of one data-parallel device and no communication, but each "
+            "step's gradient averages $P$ times fewer examples: its variance, $\\sigma^2/n$ "
+            "over $n$ examples, grows $P$-fold, and an epoch takes $P$ times as many steps. "
+            "Data parallelism keeps the minibatch of $n$ and its variance at the cost of the "
+            "all-reduce, which weighs most when $|\\theta|$ is large against the work of $n/P$ "
+            "examples. Model parallelism keeps $n$ and splits the parameters, which matters "
+            "when they do not fit on one device, at the cost of the bytes each cut passes and "
+            "of devices waiting for each other: without pipelining the minibatch, one stage "
+            "works at a time."
+        ),
+        "parallel_at": "At",
+        "parallel_device": "device {k}",
+        "parallel_figure": "The computational graph with the devices' stages in dashed boxes.",
         "memory": "Memory footprint",
         "memory_text": (
             "Training keeps, until backpropagation returns, what forward propagation stores "
@@ -287,6 +328,50 @@ PROSE = {
             "$\\mathbf{V}_\\theta$ en vert pâle, et les $\\mathcal{R}\\{\\cdot\\}$ des "
             "quantités des deux passes en vert."
         ),
+        "parallel": "Sur plusieurs processeurs (exercice 5)",
+        "parallel_intro": (
+            "Le dernier exercice de la section : le graphe de calcul est trop grand pour un GPU ; "
+            "peut-on le répartir sur plusieurs, et qu'en coûte-t-il face à un entraînement sur "
+            "un minibatch plus petit ? Ci-dessous, $P = {devices}$ processeurs se partagent une "
+            "étape de $n$ exemples, un nombre occupe $b$ octets (4 en float32, 8 en float64), et "
+            "chaque compte vient des équations ci-dessus."
+        ),
+        "parallel_data": (
+            "\\emph{{Parallélisme de données.}} Chaque processeur détient tous les paramètres, "
+            "$|\\theta|$ nombres, et effectue la propagation avant et la rétropropagation sur "
+            "$n/P$ des exemples, en conservant $k$ nombres pour chacun ; une réduction globale "
+            "(all-reduce) par étape additionne les sommes de gradients des processeurs, de sorte "
+            "que chacun dispose du gradient du minibatch entier :"
+        ),
+        "parallel_payload": "réduction globale, octets par étape",
+        "parallel_sent": "envoyés par chaque processeur (anneau)",
+        "parallel_memory": "octets sur chaque processeur",
+        "parallel_model": (
+            "\\emph{{Parallélisme de modèle (par couches).}} Les équations sont coupées entre "
+            "les couches en {count} étages, un par processeur, chacun détenant les paramètres "
+            "que lisent ses équations. À chaque étape, ce qui traverse une coupe voyage deux "
+            "fois : en avant, les grandeurs calculées avant elle et lues après, pour les $n$ "
+            "exemples ; en arrière, leurs adjoints. Les données qu'un étage lit lui viennent des "
+            "données, non d'un autre processeur."
+        ),
+        "parallel_stage_header": ("processeur", "équations", "paramètres", "octets"),
+        "parallel_cut_header": ("coupe avant", "en avant", "en arrière", "octets par étape"),
+        "parallel_tradeoff": (
+            "\\emph{{Face à un minibatch plus petit.}} Un seul processeur entraîné sur $n/P$ "
+            "exemples par étape demande la mémoire d'un processeur du parallélisme de données "
+            "et aucune communication, mais le gradient de chaque étape moyenne $P$ fois moins "
+            "d'exemples : sa variance, $\\sigma^2/n$ sur $n$ exemples, est multipliée par $P$, "
+            "et une époque demande $P$ fois plus d'étapes. Le parallélisme de données garde le "
+            "minibatch de $n$ et sa variance, au prix de la réduction globale, qui pèse le plus "
+            "quand $|\\theta|$ est grand devant le travail de $n/P$ exemples. Le parallélisme "
+            "de modèle garde $n$ et répartit les paramètres, ce qui compte quand ils ne tiennent "
+            "pas sur un processeur, au prix des octets que passe chaque coupe et de processeurs "
+            "qui s'attendent : sans découper le minibatch en pipeline, un seul étage travaille à "
+            "la fois."
+        ),
+        "parallel_at": "Pour",
+        "parallel_device": "processeur {k}",
+        "parallel_figure": "Le graphe de calcul, les étages des processeurs en pointillés.",
         "memory": "Empreinte mémoire",
         "memory_text": (
             "L'entraînement conserve, jusqu'à la fin de la rétropropagation, ce que la "

@@ -178,7 +178,7 @@ BAD_CONFIG = [
     ),
     (
         '[[tool.symderiv.models]]\nname = "a"\noutputs = ["web"]\n',
-        "models[0]: outputs: 'web' is not allowed; expected one of tex, tex-fr, fragment, tex-batch, tex-hvp, tex-memory, py, array-api, html, html-fr, svg, pdf, dot, hvp-svg",
+        "models[0]: outputs: 'web' is not allowed; expected one of tex, tex-fr, fragment, tex-batch, tex-hvp, tex-memory, tex-parallel, tex-parallel-fr, py, array-api, html, html-fr, svg, pdf, dot, hvp-svg",
     ),
     (
         '[[tool.symderiv.models]]\nname = "a"\n[[tool.symderiv.models]]\nname = "a"\n',

@@ -11,9 +11,13 @@ import sys
 import dask.array as da
 import numpy as np
 import pytest
+import sympy as sp
 from dask.distributed import Client, LocalCluster
 from helpers import ROOT
 
+from symderiv import Model
+from symderiv.graphs.parallel import B, data_parallel
+from symderiv.graphs.presets import dense_graph
 from symderiv.validation.numeric import load_file, relative_error
 
 AGREE = 1e-12
@@ -50,6 +54,11 @@ def test_a_step_on_the_cluster_is_the_numpy_module_s(client):
         assert isinstance(grads[name], np.ndarray)  # what comes back: the gradients, computed
         assert relative_error(grads[name], grads_np[name]) <= AGREE, name
     assert len(client.scheduler_info()["workers"]) == 2
+    # what came back is the all-reduce payload exercise 5's section counts, b |θ| bytes
+    graph = dense_graph(Model(activation="tanh", loss="softmax_cross_entropy", bias="hidden"))
+    sizes = {sp.Symbol(k, integer=True, positive=True): v for k, v in zip("dhq", (d, h, q))}
+    payload = data_parallel(graph).payload.subs({**sizes, B: 8})
+    assert sum(g.nbytes for g in grads.values()) == payload
 
 
 def test_the_example_trains_on_more_data_than_a_worker_holds():

@@ -113,7 +113,7 @@ def test_latex_memory_table_agrees_with_the_memory_command(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--sizes", "4,5,3", "--batch", "8"], "--sizes and --batch give the memory table's"),
+        (["--sizes", "4,5,3", "--batch", "8"], "add --memory or --parallel"),
         (["--memory", "--batch", "8"], "--memory: give both --sizes and --batch, or neither"),
         (
             ["--memory", "--loss", "squared"],

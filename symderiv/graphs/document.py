@@ -535,18 +535,37 @@ def graph_caption(words) -> str:
     return f"{words['graph_shapes']} {words['graph_left_right']}"
 
 
+def _parallel(graph, words, devices):
+    """The section on several devices (exercise 5), or None."""
+    if devices is None:
+        return None
+    from .parallel import parallel_section
+
+    shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
+    return parallel_section(graph, words, devices, lambda n: latex_name(n, shapes[n]))
+
+
 def graph_document(
-    graph, lang: str = "en", batch: bool = False, hvp: bool = False, memory=None
-) -> str:
-    """The whole document for a graph model; see `graph_equations` for `batch` and `hvp`."""
+    graph, lang: str = "en", batch: bool = False, hvp: bool = False, memory=None,
+    parallel=None,
+) -> str:  # fmt: skip
+    """The whole document for a graph model; see `graph_equations` for `batch` and `hvp`;
+    `parallel` (parallel.Devices) adds the section on several devices."""
     from ..figure import tikz_layout
 
     words = graph_words(graph, lang)
     placed, paths = tikz_layout(figure_of(graph))
     intro = words["graph_intro"] + (f" {words['graph_batch_intro']}" if batch else "")
+    eq = graph_equations(graph, lang, batch, hvp, memory)
+    eq["parallel"] = _parallel(graph, words, parallel)
+    if parallel is not None:
+        from .parallel import stage_groups
+
+        groups = stage_groups(eq["parallel"], graph, placed, words)
+        eq["parallel"]["figure"] = dict(placed=placed, paths=paths, groups=groups)
     return render(
         "derivation.tex.j2",
-        eq=graph_equations(graph, lang, batch, hvp, memory),
+        eq=eq,
         intro=intro,
         words=words,
         graph_text=graph_caption(words),
@@ -559,10 +578,10 @@ def graph_document(
 
 
 def graph_fragment(
-    graph, lang: str = "en", batch: bool = False, hvp: bool = False, memory=None
-) -> str:
+    graph, lang: str = "en", batch: bool = False, hvp: bool = False, memory=None,
+    parallel=None,
+) -> str:  # fmt: skip
     """The equations alone, to \\input into a paper (equations.tex.j2 without prose)."""
-    return render(
-        "equations.tex.j2", eq=graph_equations(graph, lang, batch, hvp, memory), words=PROSE[lang],
-        prose=False,
-    )  # fmt: skip
+    eq = graph_equations(graph, lang, batch, hvp, memory)
+    eq["parallel"] = _parallel(graph, PROSE[lang], parallel)
+    return render("equations.tex.j2", eq=eq, words=PROSE[lang], prose=False)
