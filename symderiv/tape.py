@@ -9,6 +9,7 @@ import sympy as sp
 
 from .activations import activation
 from .graphs.presets import dense_graph
+from .graphs.rules import names_read
 from .losses import LOSSES
 from .model import Model
 from .naming import DIMS, Var
@@ -81,7 +82,7 @@ def build_tape(model: Model, batch: bool = False) -> Tape:
         node, name = equation.expr, equation.target
         kind = {"L": "loss", "s": "scalar", "J": "scalar"}.get(name, "hidden")
         out = variables[name] = Var(name, kind, _dims(node.shape))
-        args = tuple(variables[r] for r in _refs(node) if r in variables)
+        args = tuple(variables[r] for r in names_read(node) if r in variables)
         op, fn = _role(name, node, declared)
         if op == "objective":
             fn = 1 / DIMS["n"] if batch and model.reduction == "mean" else sp.Integer(1)
@@ -94,13 +95,6 @@ def _dims(shape) -> tuple:
         return (1, 1)
     return tuple(sp.Integer(1) if d == 1 else sp.Symbol(d, integer=True, positive=True)
                  for d in shape.dims)  # fmt: skip
-
-
-def _refs(node) -> list:
-    """The names an equation reads, in the order it reads them, each once."""
-    if node.op == "ref":
-        return [node.name]
-    return list(dict.fromkeys(r for a in node.args for r in _refs(a)))
 
 
 def _role(name: str, node, declared) -> tuple:

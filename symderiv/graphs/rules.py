@@ -314,7 +314,7 @@ def backward(graph, batch: bool = False, symbols: dict | None = None) -> tuple:
     reached = _reached_equations(graph, defined)
     remaining = {}  # {name: how many equations that read it are still to be swept}
     for equation in reached:
-        for name in _refs(equation.expr):
+        for name in names_read(equation.expr):
             remaining[name] = remaining.get(name, 0) + 1
     wanted = set(defined) | set(graph.declared.parameters)
     # {name: {reader: [contributions]}}: a reader that reads a name twice (w in ‖Xw − y‖² and
@@ -341,7 +341,7 @@ def backward(graph, batch: bool = False, symbols: dict | None = None) -> tuple:
         else:
             g = adjoint_symbol(equation.target, equation.expr.shape)
             add(equation.target, vjp(equation.expr, g, symbols))
-        for name in _refs(equation.expr):
+        for name in names_read(equation.expr):
             remaining[name] -= 1
             if remaining[name] == 0 and name in wanted:
                 out.append(swept(name, parts.get(name, {})))
@@ -359,15 +359,15 @@ def _reached_equations(graph, defined) -> list:
     for equation in reversed(graph.equations):
         if equation.target in needed:
             order.append(equation)
-            needed.update(r for r in _refs(equation.expr) if r in defined)
+            needed.update(r for r in names_read(equation.expr) if r in defined)
     return order
 
 
-def _refs(node) -> list:
+def names_read(node) -> list:
     """The names an expression reads, in the order it reads them, each once."""
     if node.op == "ref":
         return [node.name]
-    return list(dict.fromkeys(r for a in node.args for r in _refs(a)))
+    return list(dict.fromkeys(r for a in node.args for r in names_read(a)))
 
 
 def unit_factors_dropped(expr):
