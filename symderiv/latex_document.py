@@ -8,6 +8,7 @@ import sympy as sp
 
 from .calculus import loss_gradient
 from .derivation import derive
+from .errors import UsageError
 from .exprs import Elementwise
 from .figure import graph_of, tikz_layout
 from .graphs.rules import loss_slope
@@ -222,7 +223,23 @@ def _parallel(tape, words, devices):
     from .graphs.parallel import parallel_section
 
     names = {v.name: v.latex for v in tape.variables}
-    return parallel_section(tape.graph, words, devices, names.get)
+    return parallel_section(tape.graph, words, devices, names.get, _memory_rows(tape))
+
+
+def _memory_rows(tape):
+    """The memory table's rows, each with the name it belongs to (H → h, dW1 → W1; None for
+    what the code keeps besides, such as LSE), the caller's parameters apart; None for a
+    model with no code."""
+    from .memory import rows
+
+    try:
+        found = rows(tape.model)
+    except UsageError:  # the section's generic φ or l
+        return None
+    names = {v.code: v.name for v in tape.variables}
+    return [
+        (names.get(r.name[1:] if r.kind == "backward" else r.name), r.numbers) for r in found[1:]
+    ]
 
 
 def document(model, lang="en", batch=False, hvp=False, memory=None, parallel=None) -> str:

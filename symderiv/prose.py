@@ -139,6 +139,20 @@ PROSE = {
             "keeping $k$ numbers for each; one all-reduce a step adds up the devices' gradient "
             "sums, so that every device has the gradient of the whole minibatch:"
         ),
+        "parallel_data_table": (
+            "\\emph{{Data parallelism.}} Every device holds all the parameters, $|\\theta|$ "
+            "numbers, and runs forward and backward propagation on $n/P$ of the examples, "
+            "keeping what the memory table counts for them: $T(n)$, the table's total for $n$ "
+            "examples (the parameters, what forward keeps, every adjoint and gradient), at $n/P$. "
+            "One all-reduce a step adds up the devices' gradient sums, so that every device has "
+            "the gradient of the whole minibatch:"
+        ),
+        "parallel_model_table": (
+            "Each device keeps the memory table's rows of its quantities, parameters and "
+            "adjoints, and what it receives across a cut, which its backward propagation reads; "
+            "what the code keeps besides the equations (such as logsumexp) goes with the last "
+            "stage."
+        ),
         "parallel_payload": "all-reduce, bytes a step",
         "parallel_sent": "sent by each device (ring)",
         "parallel_memory": "bytes on each device",
@@ -342,6 +356,21 @@ PROSE = {
             "$n/P$ des exemples, en conservant $k$ nombres pour chacun ; une réduction globale "
             "(all-reduce) par étape additionne les sommes de gradients des processeurs, de sorte "
             "que chacun dispose du gradient du minibatch entier :"
+        ),
+        "parallel_data_table": (
+            "\\emph{{Parallélisme de données.}} Chaque processeur détient tous les paramètres, "
+            "$|\\theta|$ nombres, et effectue la propagation avant et la rétropropagation sur "
+            "$n/P$ des exemples, en conservant ce que compte le tableau de mémoire : $T(n)$, le "
+            "total du tableau pour $n$ exemples (les paramètres, ce que conserve la propagation "
+            "avant, chaque adjoint et chaque gradient), pris en $n/P$. Une réduction globale "
+            "(all-reduce) par étape additionne les sommes de gradients des processeurs, de sorte "
+            "que chacun dispose du gradient du minibatch entier :"
+        ),
+        "parallel_model_table": (
+            "Chaque processeur conserve les lignes du tableau de mémoire de ses grandeurs, de "
+            "ses paramètres et de leurs adjoints, ainsi que ce qu'il reçoit à travers une coupe, "
+            "que lit sa rétropropagation ; ce que le code conserve en plus des équations (comme "
+            "logsumexp) va avec le dernier étage."
         ),
         "parallel_payload": "réduction globale, octets par étape",
         "parallel_sent": "envoyés par chaque processeur (anneau)",

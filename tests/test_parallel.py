@@ -13,6 +13,9 @@ from symderiv.graphs.parallel import B, P, data_parallel, model_parallel
 from symderiv.graphs.presets import dense_graph, toml_text
 from symderiv.graphs.rules import N
 from symderiv.graphs.spec import graph_from_mapping
+from symderiv.latex_document import _memory_rows
+from symderiv.memory import rows
+from symderiv.tape import build_tape
 
 d, h, q = (sp.Symbol(s, integer=True, positive=True) for s in "dhq")
 
@@ -31,6 +34,23 @@ def test_the_section_s_network_over_two_devices():
     (cut,) = model.cuts
     assert cut.before == "o" and cut.forward == ("h",) and cut.backward == ("h",)
     assert sp.expand(cut.bytes - 2 * N * h * B) == 0
+
+
+def test_with_generated_code_each_device_s_memory_is_the_memory_table_s():
+    """T(n) is the memory table's total; over two devices the first keeps the rows of z, h and
+    W1 and b1 (their adjoints and gradients), the second those of o, L and W2, logsumexp, and
+    the h it receives, which its ∂J/∂W2 = ∂J/∂o hᵀ reads."""
+    model = Model(activation="tanh", loss="softmax_cross_entropy", bias="hidden")
+    table = [(name, numbers) for name, numbers in _memory_rows(build_tape(model))]
+    total = sum((r.numbers for r in rows(model)), sp.Integer(0))
+    data = data_parallel(dense_graph(model), table)
+    assert sp.expand(data.table - total) == 0
+    assert sp.expand(data.memory - B * total.subs(N, N / P)) == 0
+    first, second = model_parallel(dense_graph(model), 2, table).stages
+    # W1, b1, H, dH, dZ (an array of its own for tanh), dW1, db1; then W2, O, LSE, dO, dW2
+    # and the received h
+    assert sp.expand(first.memory - B * (2 * (d * h + h) + 3 * N * h)) == 0
+    assert sp.expand(second.memory - B * (2 * h * q + 2 * N * q + N + N * h)) == 0
 
 
 def test_more_devices_than_layers_give_one_stage_a_layer():

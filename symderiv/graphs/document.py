@@ -542,7 +542,28 @@ def _parallel(graph, words, devices):
     from .parallel import parallel_section
 
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
-    return parallel_section(graph, words, devices, lambda n: latex_name(n, shapes[n]))
+    return parallel_section(
+        graph, words, devices, lambda n: latex_name(n, shapes[n]), _memory_rows(graph, shapes)
+    )
+
+
+def _memory_rows(graph, shapes):
+    """The memory table's rows of the graph's module, each with the name it belongs to (Z → z,
+    dW1 → W1; None for what the code keeps besides, such as lse_O), the caller's parameters
+    apart; None for a graph with no module."""
+    from .memory import graph_items, graph_rows
+    from .module import graph_module_spec
+    from .writer import _code_names
+
+    try:
+        spec = graph_module_spec(graph)
+    except UsageError:  # the section's generic φ or l, or a matrix per example
+        return None
+    names = {code: name for name, code in _code_names(graph, shapes).items()}
+    found = graph_rows(spec, graph_items(spec))
+    return [
+        (names.get(r.name[1:] if r.kind == "backward" else r.name), r.numbers) for r in found[1:]
+    ]
 
 
 def graph_document(

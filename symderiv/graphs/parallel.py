@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .rules import N
+from .rules import N, names_read
 from .spec import _reached, _walk
 
 P = sp.Symbol("P", integer=True, positive=True)  # the number of devices
@@ -47,7 +47,8 @@ class DataParallel:
     kept: sp.Expr  # the per-example numbers forward keeps for one example
     payload: sp.Expr  # the gradients' bytes: what one all-reduce adds up, each step
     sent: sp.Expr  # what each device sends in a ring all-reduce, each step
-    memory: sp.Expr  # each device's bytes: parameters, gradients, its n/P examples' quantities
+    memory: sp.Expr  # each device's bytes, for its n/P examples
+    table: sp.Expr | None = None  # T(n): the memory table's numbers, where there is a table
 
 
 @dataclass(frozen=True)
@@ -71,21 +72,31 @@ class ModelParallel:
     cuts: tuple  # of Cut
 
 
-def data_parallel(graph) -> DataParallel:
+def data_parallel(graph, table=None) -> DataParallel:
+    """Data parallelism over P devices. With `table` (the rows of the memory table of the
+    model's generated code, each (the name it belongs to, its numbers in n), the caller's
+    parameters apart), each device's memory is that table's T(n/P): the parameters and what
+    training keeps for its n/P examples. Without (a model with no code: the section's generic
+    φ and l), it is counted from the equations: the parameters and their gradients, and every
+    per-example quantity of each of its examples."""
     params = sum((entries(s) for s in graph.declared.parameters.values()), sp.Integer(0))
     kept = _kept(graph, [e.target for e in _per_example(graph)])
     payload = params * B
-    return DataParallel(
-        parameters=params,
-        kept=kept,
-        payload=payload,
-        sent=2 * (P - 1) / P * payload,
-        memory=(2 * params + N / P * kept) * B,
-    )
+    total = None
+    if table is None:
+        memory = (2 * params + N / P * kept) * B
+    else:
+        total = params + sum((numbers for _, numbers in table), sp.Integer(0))
+        memory = total.subs(N, N / P) * B
+    return DataParallel(params, kept, payload, 2 * (P - 1) / P * payload, memory, total)
 
 
-def model_parallel(graph, devices: int) -> ModelParallel:
-    """The per-example equations cut into `devices` stages (fewer if there are fewer layers)."""
+def model_parallel(graph, devices: int, table=None) -> ModelParallel:
+    """The per-example equations cut into `devices` stages (fewer if there are fewer layers).
+    With `table` (see `data_parallel`), a stage's memory is its parameters and the table's
+    rows of its quantities, parameters and adjoints; a row of none of them (what the code
+    keeps besides the equations: logsumexp(o), R = O − Y) goes with the last stage. A stage
+    also keeps what it receives across a cut, which its backward reads."""
     chain = _per_example(graph)
     layers = [i for i, e in enumerate(chain) if _is_layer(e, graph)]
     count = min(devices, len(layers))
@@ -98,13 +109,27 @@ def model_parallel(graph, devices: int) -> ModelParallel:
             for node in _walk(equation.expr):
                 if node.op == "ref" and node.name in graph.declared.parameters:
                     owner.setdefault(node.name, k)
+    for k, part in enumerate(parts):
+        for equation in part:
+            owner[equation.target] = k
+    last = len(parts) - 1
+    shapes = {e.target: e.expr.shape for e in graph.equations}
     stages = []
     for k, part in enumerate(parts):
         mine = tuple(p for p in graph.declared.parameters if owner.get(p) == k)
         params = sum((entries(graph.declared.parameters[p]) for p in mine), sp.Integer(0))
-        kept = _kept(graph, [e.target for e in part])
-        stages.append(Stage(tuple(e.target for e in part), mine, (2 * params + N * kept) * B))
-    shapes = {e.target: e.expr.shape for e in graph.equations}
+        # what it receives across a cut, kept for its own backward (h for ∂J/∂W2 = ∂J/∂o hᵀ)
+        received = dict.fromkeys(
+            r for e in part for r in names_read(e.expr) if r in shapes and owner[r] < k
+        )
+        held = N * sum((entries(shapes[r]) for r in received), sp.Integer(0))
+        if table is None:
+            kept = _kept(graph, [e.target for e in part])
+            memory = (2 * params + N * kept + held) * B
+        else:
+            rows = [numbers for name, numbers in table if owner.get(name, last) == k]
+            memory = (params + sum(rows, sp.Integer(0)) + held) * B
+        stages.append(Stage(tuple(e.target for e in part), mine, memory))
     cuts = []
     for k in range(1, len(parts)):
         before = {e.target for part in parts[:k] for e in part}
@@ -165,9 +190,10 @@ class Devices:
     dtype: str = "float64"
 
 
-def parallel_section(graph, words, devices: Devices, latex_of) -> dict:
+def parallel_section(graph, words, devices: Devices, latex_of, table=None) -> dict:
     """What parallel.tex.j2 shows: both partitions over `devices.count` devices as formulas,
-    and at `devices.sizes` in bytes. `latex_of(name)` writes a quantity's name."""
+    and at `devices.sizes` in bytes. `latex_of(name)` writes a quantity's name; `table` is the
+    memory table's rows (see `data_parallel`), None for a model with no code."""
     from .module import size_names
 
     values = None
@@ -176,8 +202,8 @@ def parallel_section(graph, words, devices: Devices, latex_of) -> dict:
         values[N] = devices.n
         values[B] = BYTES[devices.dtype]
     devices = devices.count
-    data = data_parallel(graph)
-    model = model_parallel(graph, devices)
+    data = data_parallel(graph, table)
+    model = model_parallel(graph, devices, table)
     p = sp.latex
 
     def at(expr) -> str:
@@ -189,12 +215,18 @@ def parallel_section(graph, words, devices: Devices, latex_of) -> dict:
     def names(found) -> str:
         return ", ".join(f"${latex_of(n)}$" for n in found)
 
+    if table is None:
+        kept = rf"k &= {p(data.kept)}"
+        memory = r"b \left(2 |\theta| + \frac{n}{P}\, k\right)"
+    else:
+        kept = rf"T(n) &= {p(data.table)}"
+        memory = r"b\, T\!\left(\frac{n}{P}\right)"
     data_rows = (
         rf"|\theta| &= {p(data.parameters)}",
-        rf"k &= {p(data.kept)}",
+        kept,
         rf"\textrm{{{words['parallel_payload']}}} &= b\,|\theta|",
         rf"\textrm{{{words['parallel_sent']}}} &= \frac{{2 (P - 1)}}{{P}}\, b\,|\theta|",
-        rf"\textrm{{{words['parallel_memory']}}} &= b \left(2 |\theta| + \frac{{n}}{{P}}\, k\right)",
+        rf"\textrm{{{words['parallel_memory']}}} &= {memory}",
     )
     data_numbers = ()
     if values is not None:
@@ -234,8 +266,9 @@ def parallel_section(graph, words, devices: Devices, latex_of) -> dict:
     return dict(
         members=members,
         intro=words["parallel_intro"].format(devices=devices),
-        data=words["parallel_data"].format(),
-        model=words["parallel_model"].format(count=len(model.stages)),
+        data=words["parallel_data" if table is None else "parallel_data_table"].format(),
+        model=words["parallel_model"].format(count=len(model.stages))
+        + ("" if table is None else " " + words["parallel_model_table"]),
         tradeoff=words["parallel_tradeoff"].format(),
         at=None
         if values is None
