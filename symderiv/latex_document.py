@@ -253,8 +253,10 @@ def document(model, lang="en", batch=False, hvp=False, memory=None, parallel=Non
     if parallel is not None:
         from .graphs.parallel import stage_groups
 
-        groups = stage_groups(eq["parallel"], derivation.tape.graph, placed, words)
-        eq["parallel"]["figure"] = dict(placed=placed, paths=paths, groups=groups)
+        ids = [q.node.id for q in placed]
+        groups = stage_groups(eq["parallel"], derivation.tape.graph, ids, words)
+        boxes = tuple((label, " ".join(f"({m})" for m in members)) for label, members in groups)
+        eq["parallel"]["figure"] = dict(placed=placed, paths=paths, groups=boxes)
     return render(
         "derivation.tex.j2",
         eq=eq,

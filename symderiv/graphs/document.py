@@ -547,6 +547,24 @@ def _parallel(graph, words, devices):
     )
 
 
+def _staged_figure(graph, section, words) -> dict:
+    """The computational graph laid out with each device's stage as a cluster of its own, so
+    that dot keeps the stages apart, for figure.tex.j2 with a dashed box around each."""
+    from dataclasses import replace
+
+    from ..figure import tikz_groups, tikz_layout
+    from .parallel import stage_groups
+
+    figure = figure_of(graph)
+    groups = stage_groups(section, graph, [n.id for n in figure.nodes], words)
+    staged = replace(
+        figure,
+        groups=tuple((f"cluster_{k}", label, ids) for k, (label, ids) in enumerate(groups)),
+    )
+    placed, paths = tikz_layout(staged)
+    return dict(placed=placed, paths=paths, groups=tikz_groups(staged))
+
+
 def _memory_rows(graph, shapes):
     """The memory table's rows of the graph's module, each with the name it belongs to (Z → z,
     dW1 → W1; None for what the code keeps besides, such as lse_O), the caller's parameters
@@ -580,10 +598,7 @@ def graph_document(
     eq = graph_equations(graph, lang, batch, hvp, memory)
     eq["parallel"] = _parallel(graph, words, parallel)
     if parallel is not None:
-        from .parallel import stage_groups
-
-        groups = stage_groups(eq["parallel"], graph, placed, words)
-        eq["parallel"]["figure"] = dict(placed=placed, paths=paths, groups=groups)
+        eq["parallel"]["figure"] = _staged_figure(graph, eq["parallel"], words)
     return render(
         "derivation.tex.j2",
         eq=eq,

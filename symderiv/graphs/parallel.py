@@ -281,16 +281,16 @@ def parallel_section(graph, words, devices: Devices, latex_of, table=None) -> di
     )
 
 
-def stage_groups(section: dict, graph, placed, words) -> tuple:
-    """The figure's dashed boxes, one a device: (its label, the TikZ names of its nodes), the
-    quantities, parameters and data of its stage and the operator circles of its equations."""
+def stage_groups(section: dict, graph, node_ids, words) -> tuple:
+    """One group a device: (its label, the ids of its figure's nodes), the quantities,
+    parameters and data of its stage and the operator circles of its equations."""
     index = {e.target: i + 1 for i, e in enumerate(graph.equations)}
-    names = [q.name for q in placed]
+    ids = list(node_ids)
     groups = []
     for k, members in enumerate(section["members"], start=1):
-        inside = [f"({m})" for m in members if f"({m})" in names]
+        inside = [m for m in members if m in ids]
         for m in members:
             if m in index:
-                inside += [n for n in names if n.startswith(f"(op{index[m]}_")]
-        groups.append((words["parallel_device"].format(k=k), " ".join(inside)))
+                inside += [n for n in ids if n.startswith(f"op{index[m]}_")]
+        groups.append((words["parallel_device"].format(k=k), tuple(inside)))
     return tuple(groups)
