@@ -11,9 +11,11 @@
   and read after it (n × its size); backward, the adjoint of each that has one. The data a
   stage reads (x, y) comes to it from the data, not from another device.
 
-Each device's memory is counted as the memory table counts it: its parameters and their
-gradients, and the per-example quantities of its equations for the examples it computes.
-Every count is a formula in the sizes, n, P and b (the bytes of a number).
+Each device's memory is the memory table's (the parameters, what forward keeps, every adjoint
+and gradient of the generated code) for its examples or its stage; a model with no code (the
+section's generic φ and l) has it counted from the equations: the parameters and their
+gradients, and every per-example quantity. Every count is a formula in the sizes, n, P and b
+(the bytes of a number).
 """
 
 from __future__ import annotations
@@ -22,15 +24,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .rules import N, names_read
+from .rules import N, _size, names_read
 from .spec import _reached, _walk
 
 P = sp.Symbol("P", integer=True, positive=True)  # the number of devices
 B = sp.Symbol("b", integer=True, positive=True)  # the bytes of one number (4 or 8)
-
-
-def _size(d):
-    return sp.Integer(1) if d == 1 else sp.Symbol(d, integer=True, positive=True)
 
 
 def entries(shape) -> sp.Expr:
@@ -44,7 +42,9 @@ def entries(shape) -> sp.Expr:
 @dataclass(frozen=True)
 class DataParallel:
     parameters: sp.Expr  # Σ over the parameters of their entries
-    kept: sp.Expr  # the per-example numbers forward keeps for one example
+    kept: (
+        sp.Expr
+    )  # the numbers of one example's per-example quantities (the count from the equations)
     payload: sp.Expr  # the gradients' bytes: what one all-reduce adds up, each step
     sent: sp.Expr  # what each device sends in a ring all-reduce, each step
     memory: sp.Expr  # each device's bytes, for its n/P examples
