@@ -25,36 +25,15 @@ from .batch_printer import GraphNumPyPrinter
 
 
 class ArrayAPIPrinter(GraphNumPyPrinter):
-    def _module_format(self, fqn, register=True):
-        return super()._module_format(fqn, register).replace("np.", "xp.", 1)
+    ns = "xp"  # exp, log, sqrt, abs, sign, maximum, where, linalg.inv, ones, … as NumPy's
 
-    # -- functions the standard has under the same name ----------------------------------
-    def _print_Pow(self, expr, rational=False):
-        text = super()._print_Pow(expr, rational)
-        return text.replace("np.sqrt(", "xp.sqrt(").replace(
-            "np.linalg.norm(", "xp.linalg.vector_norm("
+    def _norm(self, code: str, rows: bool) -> str:
+        return (
+            f"xp.linalg.vector_norm({code}, axis=1)" if rows else f"xp.linalg.vector_norm({code})"
         )
-
-    def _print_Max(self, expr):
-        return self._extremum("xp.maximum", expr)
-
-    def _print_Min(self, expr):
-        return self._extremum("xp.minimum", expr)
-
-    def _print_sign(self, expr):
-        return f"xp.sign({self._print(expr.args[0])})"
-
-    def _print_Abs(self, expr):
-        return f"xp.abs({self._print(expr.args[0])})"
-
-    def _print_softplus(self, expr):
-        return f"xp.logaddexp(0.0, {self._print(expr.args[0])})"
 
     def _print_Trace(self, expr):
         return f"xp.linalg.trace({self._print(expr.arg)})"
-
-    def _print_Inverse(self, expr):
-        return f"xp.linalg.inv({self._print(expr.arg)})"
 
     def _print_Determinant(self, expr):
         self.helpers.add("det")
@@ -65,23 +44,7 @@ class ArrayAPIPrinter(GraphNumPyPrinter):
         if isinstance(a, sp.Determinant):
             self.helpers.add("logdet")
             return f"_logdet({self._print(a.arg)})"
-        return f"xp.log({self._print(a)})"
-
-    def _print_OneMatrix(self, expr):
-        return f"xp.ones({self._shape(expr)})"
-
-    def _print_ZeroMatrix(self, expr):
-        return f"xp.zeros({self._shape(expr)})"
-
-    def _print_Identity(self, expr):
-        return f"xp.eye({self._size(expr.shape[0])})"
-
-    def _print_Softmax(self, expr):
-        lse = self._stored.get(("logsumexp", expr.arg))
-        if lse is not None:
-            return f"xp.exp({self._operand(expr.arg)} - {lse}[:, None])"
-        self.helpers.add("softmax")
-        return f"_softmax({self._print(expr.arg)})"
+        return super()._print_log(expr)
 
     # -- what the standard does not define: booleans as numbers, where's dtype ------------
     def _step(self, inside: str) -> str:
@@ -108,7 +71,7 @@ class ArrayAPIPrinter(GraphNumPyPrinter):
                 f"xp.where({self._print(cond)}, xp.full_like({x}, {self._print(then)}), "
                 f"{self._print(otherwise)})"
             )
-        return super()._print_Piecewise(expr).replace("np.where(", "xp.where(", 1)
+        return super()._print_Piecewise(expr)
 
     # -- reductions, as functions ---------------------------------------------------------
     def _sum(self, code: str, axis=None) -> str:

@@ -279,9 +279,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
     def _print_Pow(self, expr, rational=False):
         if isinstance(expr.base, FrobeniusSq) and expr.exp == sp.Rational(1, 2):
             (m,) = expr.base.args
-            if self.batched(m):
-                return f"np.linalg.norm({self._print(m)}, axis=1)"
-            return f"np.linalg.norm({self._print(m)})"
+            return self._norm(self._print(m), self.batched(m))
         return super()._print_Pow(expr, rational)
 
     def _print_Dot(self, expr):
@@ -302,7 +300,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
     def _print_Softmax(self, expr):
         lse = self._stored.get(("logsumexp", expr.arg))
         if lse is not None:  # from the logsumexp forward kept: one exp, no max or sum
-            return f"np.exp({self._operand(expr.arg)} - {lse}[:, None])"
+            return f"{self.ns}.exp({self._operand(expr.arg)} - {lse}[:, None])"
         self.helpers.add("softmax")
         return f"_softmax({self._print(expr.arg)})"
 
@@ -310,7 +308,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         return f"np.trace({self._print(expr.arg)})"
 
     def _print_Inverse(self, expr):
-        return f"np.linalg.inv({self._print(expr.arg)})"
+        return f"{self.ns}.linalg.inv({self._print(expr.arg)})"
 
     def _print_Determinant(self, expr):
         return f"np.linalg.det({self._print(expr.arg)})"
@@ -319,16 +317,16 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         (a,) = expr.args
         if isinstance(a, sp.Determinant):
             return f"np.linalg.slogdet({self._print(a.arg)})[1]"
-        return f"np.log({self._print(a)})"
+        return f"{self.ns}.log({self._print(a)})"
 
     def _print_OneMatrix(self, expr):
-        return f"np.ones({self._shape(expr)})"
+        return f"{self.ns}.ones({self._shape(expr)})"
 
     def _print_ZeroMatrix(self, expr):
-        return f"np.zeros({self._shape(expr)})"
+        return f"{self.ns}.zeros({self._shape(expr)})"
 
     def _print_Identity(self, expr):
-        return f"np.eye({self._size(expr.shape[0])})"
+        return f"{self.ns}.eye({self._size(expr.shape[0])})"
 
     def _shape(self, m) -> str:
         r, c = m.shape
@@ -401,6 +399,10 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
 
     def _outer(self, u: str, v: str) -> str:
         return f"np.outer({u}, {v})"
+
+    def _norm(self, code: str, rows: bool) -> str:
+        """‖·‖ of each row (`rows`), or of the whole array."""
+        return f"np.linalg.norm({code}, axis=1)" if rows else f"np.linalg.norm({code})"
 
     def reduced(self, code: str, mean: bool) -> str:
         """Σᵢ of a number per example (÷ n for the mean)."""

@@ -24,6 +24,8 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
     `extra` maps symbols to names of their own (predict calls every layer A).
     """
 
+    ns = "np"  # the namespace the functions NumPy and the Array API share are called from
+
     def __init__(self, variables, stored=None, extra=None):
         super().__init__({"fully_qualified_modules": True})
         self._use_names(variables, extra)
@@ -38,7 +40,7 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return super()._print(expr, **kwargs)
 
     def _module_format(self, fqn, register=True):
-        return super()._module_format(fqn, register).replace("numpy.", "np.", 1)
+        return super()._module_format(fqn, register).replace("numpy.", f"{self.ns}.", 1)
 
     # -- names ---------------------------------------------------------------------------
     def _lookup(self, expr):
@@ -179,7 +181,7 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return text if text.isidentifier() or call else f"({text})"
 
     def _print_softplus(self, expr):
-        return f"np.logaddexp(0, {self._print(expr.args[0])})"
+        return f"{self.ns}.logaddexp(0, {self._print(expr.args[0])})"
 
     def _print_LogSumExp(self, expr):
         self.helpers.add("logsumexp")
@@ -237,9 +239,9 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         if expr.exp == -1:
             return f"1 / {self.parenthesize(expr.base, PRECEDENCE['Mul'] + 1)}"
         if expr.exp == sp.Rational(1, 2):
-            return f"np.sqrt({self._print(expr.base)})"
+            return f"{self.ns}.sqrt({self._print(expr.base)})"
         if expr.exp == -sp.Rational(1, 2):
-            return f"1 / np.sqrt({self._print(expr.base)})"
+            return f"1 / {self.ns}.sqrt({self._print(expr.base)})"
         if expr.exp.is_Integer:
             return self._pow(expr.base, self._print(expr.exp))
         return self._pow(expr.base, f"({self._print(expr.exp)})")
@@ -252,10 +254,10 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return f"np.heaviside({self._print(expr.args[0])}, 0)"
 
     def _print_Max(self, expr):
-        return self._extremum("np.maximum", expr)
+        return self._extremum(f"{self.ns}.maximum", expr)
 
     def _print_Min(self, expr):
-        return self._extremum("np.minimum", expr)
+        return self._extremum(f"{self.ns}.minimum", expr)
 
     def _extremum(self, function, expr):
         numbers = [a for a in expr.args if a.is_number]
@@ -279,7 +281,8 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
             return self._print(value.subs(x, clamp(x, c)) if value.has(sp.exp, sp.log) else value)
 
         where = (
-            f"np.where({self._print(cond)}, {branch(then, sp.Max)}, {branch(otherwise, sp.Min)})"
+            f"{self.ns}.where({self._print(cond)}, {branch(then, sp.Max)}, "
+            f"{branch(otherwise, sp.Min)})"
         )
         if then.is_number and otherwise.is_number:
             # Two numbers make a float64 array; the computation stays in the input's dtype.
@@ -293,10 +296,10 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return f"{self._print(expr.lhs)} >= {self._print(expr.rhs)}"
 
     def _print_sign(self, expr):
-        return f"np.sign({self._print(expr.args[0])})"
+        return f"{self.ns}.sign({self._print(expr.args[0])})"
 
     def _print_Abs(self, expr):
-        return f"np.abs({self._print(expr.args[0])})"
+        return f"{self.ns}.abs({self._print(expr.args[0])})"
 
     def _print_erf(self, expr):
         self.helpers.add("erf")
