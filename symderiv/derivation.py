@@ -1,10 +1,12 @@
-"""The reverse sweep: from the tape to named adjoint steps, in the order the section derives them.
+"""The reverse sweep written as the section writes it: named adjoint steps in its order.
 
-Steps are visited from J back to the input. Each op's rule sends one contribution to each of its
-inputs; contributions accumulate, so a variable that feeds several ops (W feeds × and ℓ2) gets a
-sum. A variable's adjoint is written down as soon as every op that reads it has been visited.
-The local partials of the regularizer (∂s/∂W = λW) are written just before the first adjoint
-that uses them, which is where the section states them.
+The sweep itself is the one every graph uses (`graphs.rules.backward`, over the equations of
+the model's preset): each equation's rules send one contribution to each name it reads, and
+contributions accumulate, so a variable that feeds several operations (W feeds × and ℓ2) gets a
+sum; a variable's adjoint is written down as soon as every equation that reads it has been
+swept. Here those adjoints become the section's lines: the adjoints that are numbers on one
+line and put in where they are read, and the local partials of the regularizer (∂s/∂W = λW)
+just before the first adjoint that uses them, which is where the section states them.
 """
 
 from __future__ import annotations

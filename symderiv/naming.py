@@ -83,10 +83,6 @@ class Var:
         return self.kind in ("input", "target", "hidden", "loss")
 
     @property
-    def needs_gradient(self) -> bool:
-        return self.kind not in ("input", "target")
-
-    @property
     def latex(self) -> str:
         base, layer = self.base_and_layer
         if self.is_scalar:

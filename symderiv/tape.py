@@ -46,18 +46,6 @@ class Tape:
         params = [v for v in self.variables if v.kind == "param"]
         return tuple(sorted(params, key=lambda v: (int(v.name[1:]), v.name[0] != "W")))
 
-    @cached_property
-    def _consumers(self) -> dict:
-        found = {v: [] for v in self.variables}
-        for step in self.steps:
-            for v in dict.fromkeys(step.args):
-                found[v].append(step)
-        return found
-
-    def consumers(self, var: Var) -> tuple:
-        """The steps that read `var`, in tape order."""
-        return tuple(self._consumers[var])
-
     def producer(self, var: Var) -> Step:
         """The step whose output is `var`."""
         return next(s for s in self.steps if s.out == var)

@@ -190,18 +190,18 @@ class Devices:
     dtype: str = "float64"
 
 
-def parallel_section(graph, words, devices: Devices, latex_of, table=None) -> dict:
-    """What parallel.tex.j2 shows: both partitions over `devices.count` devices as formulas,
-    and at `devices.sizes` in bytes. `latex_of(name)` writes a quantity's name; `table` is the
+def parallel_section(graph, words, options: Devices, latex_of, table=None) -> dict:
+    """What parallel.tex.j2 shows: both partitions over `options.count` devices as formulas,
+    and at `options.sizes` in bytes. `latex_of(name)` writes a quantity's name; `table` is the
     memory table's rows (see `data_parallel`), None for a model with no code."""
     from .module import size_names
 
     values = None
-    if devices.sizes is not None:
-        values = {_size(k): v for k, v in zip(size_names(graph), devices.sizes)}
-        values[N] = devices.n
-        values[B] = BYTES[devices.dtype]
-    devices = devices.count
+    if options.sizes is not None:
+        values = {_size(k): v for k, v in zip(size_names(graph), options.sizes)}
+        values[N] = options.n
+        values[B] = BYTES[options.dtype]
+    devices = options.count
     data = data_parallel(graph, table)
     model = model_parallel(graph, devices, table)
     p = sp.latex

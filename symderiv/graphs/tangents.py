@@ -15,12 +15,6 @@ from ..tangent import tangent
 from .rules import adjoint_symbol, backward, symbols_of, value
 
 
-def tangent_of(expr, known: dict):
-    """R{expr}; `known` maps symbols to their R{·} symbols, every other symbol is constant.
-    None stands for a tangent that is zero."""
-    return tangent(expr, known)
-
-
 @lru_cache(maxsize=4096)
 def tangent_symbol(name: str, shape):
     """R{name} as a symbol of the name's shape: rz, rW1 (V_W1 for a parameter)."""
@@ -38,13 +32,13 @@ def hessian_vector(graph, batch: bool = False) -> tuple:
     known = {symbols[p]: tangent_symbol(p, s) for p, s in graph.declared.parameters.items()}
     out = []
     for equation in graph.equations:
-        d = tangent_of(value(equation.expr, symbols), known)
+        d = tangent(value(equation.expr, symbols), known)
         if d is not None:
             known[symbols[equation.target]] = tangent_symbol(equation.target, equation.expr.shape)
             out.append((equation.target, d))
     for swept in backward(graph, batch):
         name, adjoint = swept.name, swept.total
-        d = tangent_of(adjoint, known)
+        d = tangent(adjoint, known)
         own = adjoint_symbol(name, shapes[name])
         if d is not None:
             known[own] = tangent_symbol("d" + name, shapes[name])
