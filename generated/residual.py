@@ -213,6 +213,7 @@ def hvp(params, X, Y, lam, V):
     R{h} = 1(h > 0) ⊙ R{z}
     R{o} = V_W3 x + W2 R{h} + V_W2 h
     ∂J/∂o = (softmax(o) - y)/n
+    softmax(o), once
     R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
     R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
@@ -243,11 +244,9 @@ def _hvp(params, cache, lam, V):
     rH = (H > 0) * rZ  # R{h} = 1(h > 0) ⊙ R{z}
     rO = X @ vW3.T + rH @ W2.T + H @ vW2.T  # R{o} = V_W3 x + W2 R{h} + V_W2 h
     dO = (np.exp(O - lse_O[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
+    softmax_O = np.exp(O - lse_O[:, None])  # softmax(o), once
     # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
-    rdO = (
-        (-(np.exp(O - lse_O[:, None]) * rO).sum(axis=1))[:, None] * np.exp(O - lse_O[:, None])
-        + np.exp(O - lse_O[:, None]) * rO
-    ) / n
+    rdO = ((-np.einsum("ij,ij->i", softmax_O, rO))[:, None] * softmax_O + softmax_O * rO) / n
     # R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
     rdW2 = lam * vW2 + dO.T @ rH + rdO.T @ H
     rdH = rdO @ W2 + dO @ vW2  # R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o

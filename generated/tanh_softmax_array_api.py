@@ -158,6 +158,7 @@ def hvp(params, X, Y, lam, V):
     R{h} = (1 - h²) ⊙ R{z}
     R{o} = W2 R{h} + V_W2 h
     ∂J/∂o = (softmax(o) - y)/n
+    softmax(o), once
     R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
     ∂J/∂h = W2ᵀ ∂J/∂o
@@ -188,11 +189,9 @@ def _hvp(params, cache, lam, V):
     rH = (1 - H**2) * rZ  # R{h} = (1 - h²) ⊙ R{z}
     rO = rH @ W2.T + H @ vW2.T  # R{o} = W2 R{h} + V_W2 h
     dO = (xp.exp(O - lse_O[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
+    softmax_O = xp.exp(O - lse_O[:, None])  # softmax(o), once
     # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
-    rdO = (
-        (-xp.sum(xp.exp(O - lse_O[:, None]) * rO, axis=1))[:, None] * xp.exp(O - lse_O[:, None])
-        + xp.exp(O - lse_O[:, None]) * rO
-    ) / n
+    rdO = ((-xp.vecdot(softmax_O, rO))[:, None] * softmax_O + softmax_O * rO) / n
     # R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
     rdW2 = lam * vW2 + dO.T @ rH + rdO.T @ H
     dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o

@@ -20,14 +20,14 @@ import sympy as sp
 
 from ..codegen import Statement, format_python, py_tuple
 from ..errors import UsageError
-from ..exprs import Elementwise
+from ..exprs import Elementwise, Softmax
 from ..render import render
 from .batch_printer import untangled
 from .parse import LOSSES, SQUARE
 from .rules import N, adjoint_symbol, backward, value
 from .spec import _reached, _walk, split_objective
 from .tangents import hessian_vector, tangent_symbol
-from .writer import Writer, last_reads
+from .writer import Writer, _free, last_reads
 
 
 @dataclass(frozen=True)
@@ -437,9 +437,19 @@ def _hvp(w: Writer, tangents, sweep, steps, adjoints) -> list:
         if symbol in needed:
             needed |= expr.free_symbols
     out = []
+    read = [
+        expr for symbol, expr, (kind, _) in candidates if symbol in needed and kind != "adjoint"
+    ]
+    named = _softmaxes_read_twice(w, read)
+    pending = dict(named)
     for symbol, expr, (kind, what) in candidates:
         if symbol not in needed:
             continue
+        if kind != "adjoint":
+            for sub in [sub for sub in pending if expr.has(sub)]:
+                # softmax(o), computed once before the first statement that reads it
+                out.append(w.statement(pending.pop(sub), sub, f"{w.text[named[sub]]}, once"))
+            expr = expr.xreplace(named)
         if kind == "adjoint":
             out.append(adjoints[symbol])
         elif kind == "forward":
@@ -450,6 +460,27 @@ def _hvp(w: Writer, tangents, sweep, steps, adjoints) -> list:
             math = f"{w.text[symbol]} = {w.words(expr)}" + (", summed over the examples" * summed)
             out.append(w.statement(symbol, expr, math, summed=shared))
     return out
+
+
+def _softmaxes_read_twice(w: Writer, exprs) -> dict:
+    """{softmax(o): the symbol that names it} for each softmax the hvp statements read more
+    than once (R{∂J/∂o} reads it three times), so that hvp computes its exp once."""
+    counts: dict = {}
+    for expr in exprs:
+        for sub in sp.preorder_traversal(expr):
+            if isinstance(sub, Softmax):
+                counts[sub] = counts.get(sub, 0) + 1
+    named = {}
+    for sub in (sub for sub, count in counts.items() if count > 1):
+        symbol = sp.MatrixSymbol(f"_softmax{len(named)}", *sub.shape)
+        w.code[symbol] = _free(f"softmax_{w.code.get(sub.arg, len(named) + 1)}", w.taken)
+        w.text[symbol] = f"softmax({w.words(sub.arg)})"
+        if w.logical & sub.free_symbols:
+            w.logical.add(symbol)
+        if w.printer().batched(sub):
+            w.rows.add(symbol)
+        named[sub] = symbol
+    return named
 
 
 def _predict(w: Writer, steps, defined) -> tuple:
