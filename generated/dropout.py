@@ -108,7 +108,7 @@ def backward(params, cache, lam, workspace=None):
 
     ∂L/∂W2 = ((W2 h - y) hᵀ)/n, summed over the examples
     ∂L/∂h = (W2ᵀ (W2 h - y))/n
-    ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
+    ∂L/∂z = ∂L/∂h/(1 - p) ⊙ m ⊙ 1(z > 0)
     ∂L/∂W1 = ∂L/∂z xᵀ, summed over the examples
 
     With a workspace from make_workspace, the gradients are the workspace's arrays.
@@ -126,7 +126,7 @@ def backward(params, cache, lam, workspace=None):
     # ∂L/∂h = (W2ᵀ (W2 h - y))/n
     dH = np.matmul(R, W2, out=workspace.get("dH"))
     dH /= n
-    # ∂L/∂z = (∂L/∂h/(1 - p) ⊙ m) ⊙ 1(z > 0)
+    # ∂L/∂z = ∂L/∂h/(1 - p) ⊙ m ⊙ 1(z > 0)
     dZ = np.divide(dH, 1 - p, out=workspace.get("dZ"))
     dZ *= M
     dZ *= Z > 0

@@ -166,7 +166,7 @@ def hvp(params, X, Y, lam, V):
     ∂L/∂h = (h - y)/n
     R{∂L/∂h} = R{h}/n
     R{∂L/∂Wg} = (σ(Wg x) (1 - σ(Wg x)) ⊙ tanh(Wh x) ⊙ R{∂L/∂h} + σ(Wg x) (1 - σ(Wg x)) ⊙ (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ ∂L/∂h + σ(Wg x) (1 - σ(Wg x)) (1 - 2 σ(Wg x)) ⊙ V_Wg x ⊙ tanh(Wh x) ⊙ ∂L/∂h) xᵀ, summed over the examples
-    R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ ∂L/∂h - 2 tanh(Wh x) (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (-2 tanh(Wh x) (1 - tanh(Wh x)²)) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ ∂L/∂h) xᵀ, summed over the examples
     """
     _sizes(params, {"X": X, "Y": Y}, V)
     _, cache = forward(params, X, Y, lam)
@@ -192,7 +192,7 @@ def _hvp(params, cache, lam, V):
         + S * (1 - S) * (1 - T**2) * (X @ vWh.T) * dH
         + S * (1 - S) * (1 - 2 * S) * (X @ vWg.T) * T * dH
     ).T @ X
-    # R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (1 - tanh(Wh x)²) ⊙ σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ ∂L/∂h - 2 tanh(Wh x) (1 - tanh(Wh x)²) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h) xᵀ, summed over the examples
+    # R{∂L/∂Wh} = ((1 - tanh(Wh x)²) ⊙ σ(Wg x) ⊙ R{∂L/∂h} + (-2 tanh(Wh x) (1 - tanh(Wh x)²)) ⊙ V_Wh x ⊙ σ(Wg x) ⊙ ∂L/∂h + (1 - tanh(Wh x)²) ⊙ σ(Wg x) (1 - σ(Wg x)) ⊙ V_Wg x ⊙ ∂L/∂h) xᵀ, summed over the examples
     rdWh = (
         (1 - T**2) * S * rdH
         + (1 - T**2) * S * (1 - S) * (X @ vWg.T) * dH

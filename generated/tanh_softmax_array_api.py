@@ -163,7 +163,7 @@ def hvp(params, X, Y, lam, V):
     R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
     ∂J/∂h = W2ᵀ ∂J/∂o
     R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
-    R{∂J/∂z} = R{∂J/∂h} ⊙ (1 - h²) + ∂J/∂h ⊙ -2 h (1 - h²) ⊙ R{z}
+    R{∂J/∂z} = R{∂J/∂h} ⊙ (1 - h²) + ∂J/∂h ⊙ (-2 h (1 - h²)) ⊙ R{z}
     R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     R{∂J/∂b1} = R{∂J/∂z}, summed over the examples
     """
@@ -196,7 +196,7 @@ def _hvp(params, cache, lam, V):
     rdW2 = lam * vW2 + dO.T @ rH + rdO.T @ H
     dH = dO @ W2  # ∂J/∂h = W2ᵀ ∂J/∂o
     rdH = rdO @ W2 + dO @ vW2  # R{∂J/∂h} = W2ᵀ R{∂J/∂o} + V_W2ᵀ ∂J/∂o
-    # R{∂J/∂z} = R{∂J/∂h} ⊙ (1 - h²) + ∂J/∂h ⊙ -2 h (1 - h²) ⊙ R{z}
+    # R{∂J/∂z} = R{∂J/∂h} ⊙ (1 - h²) + ∂J/∂h ⊙ (-2 h (1 - h²)) ⊙ R{z}
     rdZ = rdH * (1 - H**2) + dH * -2 * H * (1 - H**2) * rZ
     rdW1 = lam * vW1 + rdZ.T @ X  # R{∂J/∂W1} = λ V_W1 + R{∂J/∂z} xᵀ, summed over the examples
     rdb1 = xp.sum(rdZ, axis=0)  # R{∂J/∂b1} = R{∂J/∂z}, summed over the examples

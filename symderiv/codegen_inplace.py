@@ -236,8 +236,15 @@ def chained(printer, target, expr, out, dead=frozenset()):
     form (a leaf, a helper function's result, a per-example sum)."""
     # an array read twice by the expression cannot take the result: its second reading
     # would see the first operation's output (∂J/∂g ⊙ h − ∂J/∂g ⊙ x into ∂J/∂g)
+    # and an array of another shape cannot either: ∂J/∂h = 1/n, one row every example shares,
+    # is no place for ∂J/∂h ⊙ 1(h > 0), a row per example
+    rows = expr is not None and printer.batched(expr)
     dead = frozenset(
-        a for a in dead if sum(node == a for node in sp.preorder_traversal(expr)) == 1
+        a
+        for a in dead
+        if sum(node == a for node in sp.preorder_traversal(expr)) == 1
+        and getattr(a, "shape", None) == getattr(expr, "shape", None)
+        and printer.batched(a) == rows
     )
     chain = Chain(printer, target, out, dead)
     if expr is None or not _is_array_op(expr) or not chain.into(expr):

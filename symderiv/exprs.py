@@ -130,10 +130,3 @@ def scaled(c, m):
 def total(terms):
     """The sum of matrix terms in the given order (the derivation's order is meaningful)."""
     return terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
-
-
-def is_compound(expr) -> bool:
-    """Whether `expr` needs parentheses as a factor of a product (a sum, or ⊙ in a matmul)."""
-    if isinstance(expr, Elementwise):
-        return isinstance(expr.fn.expr, sp.Add)
-    return isinstance(expr, (sp.MatAdd, sp.Add, sp.HadamardProduct))

@@ -54,6 +54,10 @@ def tangent(expr, known: dict, slopes=None):
     if isinstance(expr, sp.Inverse):  # R{A⁻¹} = −A⁻¹ R{A} A⁻¹
         d = tangent(expr.arg, known, slopes)
         return None if d is None else -sp.MatMul(expr, d, expr)
+    if isinstance(expr, sp.MatPow) and expr.exp.is_Integer:  # Aᵏ and A⁻ᵏ = (A⁻¹)ᵏ: a product
+        k = int(expr.exp)
+        factor = expr.base if k > 0 else sp.Inverse(expr.base)
+        return _product_rule([factor] * abs(k), known, slopes, _matmul)
     if isinstance(expr, Elementwise):
         d = tangent(expr.arg, known, slopes)
         slope = slopes.get(expr.fn) or derivative(expr.fn)
@@ -77,6 +81,10 @@ def _scalar(expr, known, slopes):
     of ∂expr/∂ℓ · R{ℓ}, the partials by sympy.diff of the scalar algebra around them."""
     if isinstance(expr, _LEAVES):
         return _leaf(expr, known, slopes)
+    if isinstance(expr, sp.Add):  # term by term, as the sum was written: a term shared by
+        # the batch and one summed over its examples stay apart (the gradient's rule)
+        terms = [d for d in (tangent(a, known, slopes) for a in expr.args) if d is not None]
+        return sp.Add(*terms) if terms else None
     stand_ins = {leaf: sp.Dummy() for leaf in _outer_leaves(expr, known)}
     body = expr.xreplace(stand_ins)
     back = {x: leaf for leaf, x in stand_ins.items()}

@@ -26,6 +26,7 @@ from .batch_printer import GraphNumPyPrinter
 
 class ArrayAPIPrinter(GraphNumPyPrinter):
     ns = "xp"  # exp, log, sqrt, abs, sign, maximum, where, linalg.inv, ones, … as NumPy's
+    made = "dtype=dtype, device=device"  # on the device of the call's arrays
 
     def _norm(self, code: str, rows: bool) -> str:
         return (

@@ -17,8 +17,9 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 
-from ..exprs import Dot, Elementwise, FrobeniusSq, Single, is_compound
+from ..exprs import Dot, Elementwise, FrobeniusSq, Single
 from ..printing.numpy import BatchNumPyPrinter
+from ..printing.precedence import grouped, is_compound
 from ..printing.text import TextPrinter
 from .rules import N
 
@@ -238,24 +239,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         # by the printed text: f(z) with f's body a product can print as a sum once z is in
         return self._atom(self._print(expr))
 
-    @staticmethod
-    def _atom(text: str, binding: str = "@*/+-") -> str:
-        """text as an operand of @: in parentheses if one of the operators `binding` is
-        outside every bracket in it (a @ b, like a * b, binds to its left in Python)."""
-        depth = 0
-        for i, ch in enumerate(text):
-            depth += ch in "([{"
-            depth -= ch in ")]}"
-            if depth == 0 and ch == " " and text[i + 1 : i + 2] in binding:
-                return f"({text})"
-        return text
-
-    def _factor_of_product(self, arg):
-        """A factor of ⊙ (*): in parentheses if it is a sum or holds an @, not for a product
-        (* is associative entry by entry); a step 1(z > 0) as the boolean (Z > 0)."""
-        if isinstance(arg, Elementwise) and isinstance(arg.fn.expr, sp.Heaviside):
-            return super()._factor_of_product(arg)
-        return self._atom(self._print(arg), "@+-")
+    _atom = staticmethod(grouped)
 
     # -- numbers of an array -----------------------------------------------------------
     def _print_Total(self, expr):
@@ -319,14 +303,17 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
             return f"np.linalg.slogdet({self._print(a.arg)})[1]"
         return f"{self.ns}.log({self._print(a)})"
 
+    # an array the module makes has the dtype of the call's arrays (float32 stays float32)
+    made = "dtype=dtype"
+
     def _print_OneMatrix(self, expr):
-        return f"{self.ns}.ones({self._shape(expr)})"
+        return f"{self.ns}.ones({self._shape(expr)}, {self.made})"
 
     def _print_ZeroMatrix(self, expr):
-        return f"{self.ns}.zeros({self._shape(expr)})"
+        return f"{self.ns}.zeros({self._shape(expr)}, {self.made})"
 
     def _print_Identity(self, expr):
-        return f"{self.ns}.eye({self._size(expr.shape[0])})"
+        return f"{self.ns}.eye({self._size(expr.shape[0])}, {self.made})"
 
     def _shape(self, m) -> str:
         r, c = m.shape
@@ -448,10 +435,7 @@ class GraphTextPrinter(TextPrinter):
         coeff, factors = flat(expr)
         body = " ".join(self._operand(f) for f in factors)
         num, den = sp.fraction(coeff)
-        if num == -1:
-            body = "-" + body
-        elif num != 1:
-            body = f"{self._operand(num)} {body}"
+        body = self._led(num, body)
         if den == 1:
             return body
         bottom = self._print(den)

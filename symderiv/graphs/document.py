@@ -18,6 +18,7 @@ from ..figure import Graph as Figure
 from ..figure import Node as Box
 from ..latex_document import Block
 from ..printing.latex import SectionLatexPrinter, partial
+from ..printing.precedence import is_compound
 from ..prose import PROSE
 from ..render import render
 from .batch_printer import untangled
@@ -80,10 +81,10 @@ class GraphLatexPrinter(SectionLatexPrinter):
     def _print_Single(self, expr):
         return self._print(expr.args[0])
 
-    def _factor(self, arg):
+    def _factor(self, arg, grouped=is_compound):
         if getattr(arg, "fn", None) in self._functions:  # mish′(z): no parentheses needed
             return self._print(arg)
-        return super()._factor(arg)
+        return super()._factor(arg, grouped)
 
     def _print_Elementwise(self, expr):
         name = self._functions.get(expr.fn)

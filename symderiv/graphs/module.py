@@ -55,7 +55,9 @@ class GraphModuleSpec:
     batch: bool  # whether the graph has inputs (then n is the number of examples)
     forward: tuple  # of Statement
     forward_params: tuple  # code names of the parameters forward reads
-    forward_sizes: tuple  # what forward reads of the sizes: "dims", "n"
+    forward_sizes: (
+        tuple  # what forward reads of the sizes and the call's dtype: "dims", "n", "dtype"
+    )
     predict_sizes: tuple
     objective: Statement
     cache: tuple  # what backward and hvp read, by code name
@@ -183,7 +185,8 @@ def graph_module_spec(graph, array_api: bool = False) -> GraphModuleSpec:
         sizes = _sizes_read(statements)
         out = ["n"] * ("n" in sizes) + [n for n in names if n in wanted]
         code = " ".join(line for s in statements for line in s.lines)
-        return tuple(dict.fromkeys(out + ["dims"] * ("dims[" in code)))
+        made = [k for k in ("dtype", "device") if k in sizes]
+        return tuple(dict.fromkeys(out + ["dims"] * ("dims[" in code) + made))
 
     backward_cache = read_cache(backward_statements)
     hvp_cache = read_cache(hvp)
@@ -210,7 +213,7 @@ def graph_module_spec(graph, array_api: bool = False) -> GraphModuleSpec:
         forward_params=read_params([*forward, objective]),
         forward_sizes=tuple(
             k
-            for k in ("dims", "n")
+            for k in ("dims", "n", "dtype", "device")
             if k in _sizes_read([*forward, objective])
             or k in backward_cache + hvp_cache
             or (k == "dims" and "n" in backward_cache + hvp_cache)
@@ -544,10 +547,12 @@ def _arguments(w: Writer) -> tuple:
 
 
 def _sizes_read(statements) -> tuple:
-    """("dims", "n") or a part of it: what the statements' code reads of the sizes."""
+    """("dims", "n", "dtype", "device") or a part of it: what the statements' code reads of
+    the sizes, and of the dtype (and device) of the call, which every array it makes takes."""
     code = " ".join(line for s in statements for line in s.lines)
     n = re.search(r"\bn\b", code) is not None
-    return ("dims",) * ("dims[" in code or n) + ("n",) * n
+    made = tuple(k for k in ("dtype", "device") if f"{k}={k}" in code)
+    return ("dims",) * ("dims[" in code or n) + ("n",) * n + made
 
 
 def _arrays(arguments) -> str:

@@ -1,10 +1,14 @@
-"""What the three printers share: names from the tape, f(arg) for Elementwise, signed sums."""
+"""What the three printers share: names from the tape, f(arg) for Elementwise, signed sums.
+
+Each printer says how loosely a text in its language binds (`text_binding`, from
+`precedence`), which is how an entrywise function's printed argument is grouped."""
 
 from __future__ import annotations
 
 import sympy as sp
 
 from ..naming import symbol_names
+from .precedence import Slot
 
 
 class DerivationPrinting:
@@ -36,9 +40,11 @@ class DerivationPrinting:
         return False
 
     def _print_Elementwise(self, expr):
-        # f is a Lambda in t: print f's body with t standing for the printed argument.
-        slot = sp.Symbol("_arg", real=True)
-        self._extra[slot] = self._print(expr.arg)
+        # f is a Lambda in t: print f's body with t standing for the printed argument, a
+        # slot that binds as loosely as that text, so that the body's operators group it.
+        text = self._print(expr.arg)
+        slot = Slot(self.text_binding(text))
+        self._extra[slot] = text
         try:
             return self._print(expr.fn.expr.subs(expr.fn.variables[0], slot))
         finally:

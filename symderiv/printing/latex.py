@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..exprs import is_compound
 from .common import DerivationPrinting
+from .precedence import is_compound, is_sum, latex_binding
 
 
 def partial(num: str, den: str) -> str:
@@ -19,6 +19,8 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
     def __init__(self, variables, extra=None):
         super().__init__({"order": "none"})
         self._use_names(variables, extra)
+
+    text_binding = staticmethod(latex_binding)
 
     def _name(self, expr):
         found = self._lookup(expr)
@@ -53,9 +55,10 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         arg = self._print(expr.arg)
         return rf"{{{arg}}}^\top" if "^" in arg else rf"{arg}^\top"
 
-    def _factor(self, arg):
+    def _factor(self, arg, grouped=is_compound):
+        """arg as a factor of a matrix product, or of ⊙ with `grouped` = `is_sum`."""
         text = self._print(arg)
-        return rf"\left({text}\right)" if is_compound(arg) else text
+        return rf"\left({text}\right)" if grouped(arg) else text
 
     def _scaled(self, coeff, factors):
         """coeff · factors, with the coefficient as the section writes it: λ W, \\frac{λ}{2} (…)."""
@@ -90,7 +93,7 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         return self._scaled(coeff * sp.Mul(*[f for f in rest if scalar(f)]), others)
 
     def _print_HadamardProduct(self, expr):
-        return r" \odot ".join(self._factor(a) for a in expr.args)
+        return r" \odot ".join(self._factor(a, is_sum) for a in expr.args)
 
     def _print_Derivative(self, expr):
         # φ′(z), φ″(z): the derivatives of a function of one variable, by primes.

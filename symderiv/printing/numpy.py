@@ -12,9 +12,10 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..exprs import Elementwise, FrobeniusSq, _ScalarOf, is_compound
+from ..exprs import Elementwise, FrobeniusSq, _ScalarOf
 from ..naming import LAMBDA
 from .common import DerivationPrinting
+from .precedence import grouped, is_compound, python_binding
 
 
 class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
@@ -25,6 +26,7 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
     """
 
     ns = "np"  # the namespace the functions NumPy and the Array API share are called from
+    text_binding = staticmethod(python_binding)
 
     def __init__(self, variables, stored=None, extra=None):
         super().__init__({"fully_qualified_modules": True})
@@ -139,13 +141,14 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return " * ".join(self._factor_of_product(a) for a in expr.args)
 
     def _factor_of_product(self, arg):
-        """A factor of ⊙; a step 1(z > 0) is the boolean (Z > 0), which a product of
-        arrays takes as 0 and 1 in the other factor's dtype."""
+        """A factor of ⊙ (*): in parentheses if it is a sum or holds an @, not for a product
+        (* is associative entry by entry); a step 1(z > 0) is the boolean (Z > 0), which a
+        product of arrays takes as 0 and 1 in the other factor's dtype."""
         if isinstance(arg, Elementwise) and isinstance(arg.fn.expr, sp.Heaviside):
             (inside, *_) = arg.fn.expr.args
             if inside == arg.fn.variables[0]:
                 return f"({self._print(arg.arg)} > 0)"
-        return self._operand(arg)
+        return grouped(self._print(arg), "@+-")
 
     def _print_Softmax(self, expr):
         if ("softmax", expr.arg) in self._stored:

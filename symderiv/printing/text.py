@@ -5,15 +5,17 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from ..exprs import is_compound
 from ..naming import LAMBDA
 from .common import DerivationPrinting
+from .precedence import is_compound, is_sum, text_binding
 
 
 class TextPrinter(DerivationPrinting, StrPrinter):
     def __init__(self, variables, extra=None):
         super().__init__({"order": "none"})
         self._use_names(variables, extra)
+
+    text_binding = staticmethod(text_binding)
 
     def _name(self, expr):
         if expr == LAMBDA:
@@ -43,15 +45,18 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         coeff, factors = expr.as_coeff_matrices()
         body = " ".join(self._operand(f) for f in factors)
         num, den = sp.fraction(coeff)
-        if num == -1:
-            body = "-" + body
-        elif num != 1:
-            body = f"{self._print(num)} {body}"
+        body = self._led(num, body)
         return (
             body
             if den == 1
             else f"{self._operand(sp.Symbol(body)) if ' ' in body else body}/{self._print(den)}"
         )
+
+    def _led(self, coeff, body: str) -> str:
+        """coeff body, a negative coefficient as a leading minus: -λ W, not (-λ) W."""
+        sign = "-" if coeff.could_extract_minus_sign() else ""
+        coeff = -coeff if sign else coeff
+        return sign + (body if coeff == 1 else f"{self._operand(coeff)} {body}")
 
     def _print_Pow(self, expr, rational=False):
         if expr.exp in (2, 3):
@@ -62,7 +67,9 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         return f"{self._operand(expr.arg)}ᵀ"
 
     def _print_HadamardProduct(self, expr):
-        return " ⊙ ".join(self._operand(a) for a in expr.args)
+        return " ⊙ ".join(
+            f"({self._print(a)})" if is_sum(a) else self._print(a) for a in expr.args
+        )
 
     def _print_Derivative(self, expr):
         primes = _primes(len(expr.variables))
@@ -119,7 +126,8 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         num, den = sp.fraction(expr, exact=True)
         if den != 1:
             bottom = self._print(den)
-            return f"{self._operand(num)}/{f'({bottom})' if ' ' in bottom else bottom}"
+            top = f"({self._print(num)})" if is_sum(num) else self._print(num)
+            return f"{top}/{f'({bottom})' if ' ' in bottom else bottom}"
         coeff, factors = expr.as_coeff_mul()
         body = " ".join(self._operand(f) for f in factors)
         if coeff == -1:
