@@ -58,6 +58,8 @@ def tangent(expr, known: dict, slopes=None):
         k = int(expr.exp)
         factor = expr.base if k > 0 else sp.Inverse(expr.base)
         return _product_rule([factor] * abs(k), known, slopes, _matmul)
+    if isinstance(expr, sp.HadamardPower) and expr.exp.is_Integer:  # A ⊙ A, as SymPy folds it
+        return tangent(_hadamard([expr.base] * int(expr.exp)), known, slopes)
     if isinstance(expr, Elementwise):
         d = tangent(expr.arg, known, slopes)
         slope = slopes.get(expr.fn) or derivative(expr.fn)

@@ -101,6 +101,18 @@ def _evaluate(node, env, functions):
     raise ValueError(f"cannot evaluate {ast.dump(node)}")
 
 
+def _reads(tree) -> set:
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _terms(tree, sign=1):
+    """(sign, term) for each additive term of an expression's syntax tree."""
+    if isinstance(tree, ast.BinOp) and isinstance(tree.op, (ast.Add, ast.Sub)):
+        right = sign if isinstance(tree.op, ast.Add) else -sign
+        return _terms(tree.left, sign) + _terms(tree.right, right)
+    return [(sign, tree)]
+
+
 def _column(value, declared: str):
     """A value in code shapes as the math's: a vector as a column (d, 1) or a row (1, d)."""
     words = declared.split()
@@ -150,17 +162,75 @@ class AutogradGraph:
         n = len(given[next(iter(self.inputs))])
         total = 0.0
         for i in range(n):
-            env = dict(shared)
-            env.update({k: _column(given[k][i], s) for k, s in self.inputs.items()})
-            total = total + self._one(env)
-        if self.table.get("reduction", "mean") != "mean":
-            raise NotImplementedError("the mean of each example's objective is the mean's J")
-        return total / n
+            total = total + self._one(self._example(shared, given, i))
+        if self.table.get("reduction", "mean") == "mean":
+            return total / n
+        # J = Σᵢ Lᵢ + s = Σᵢ (Lᵢ + s) − (n − 1) s, with s the objective's terms that read no
+        # input, found here by walking the equations' own syntax trees
+        return total - (n - 1) * self._shared_terms(shared)
+
+    def _example(self, shared, given, i) -> dict:
+        env = dict(shared)
+        env.update({k: _column(given[k][i], s) for k, s in self.inputs.items()})
+        return env
 
     def _one(self, env):
         for target, tree in self.equations:
             env[target] = _evaluate(tree, env, self.functions)
         return env[self.objective]
+
+    def _shared_terms(self, shared):
+        """The sum of the objective's additive terms that depend on no input."""
+        each = set(self.inputs)
+        for target, tree in self.equations:
+            if _reads(tree) & each:
+                each.add(target)
+        env = dict(shared)
+        for target, tree in self.equations:
+            if target == self.objective:
+                return sum(
+                    sign * _evaluate(term, env, self.functions)
+                    for sign, term in _terms(tree)
+                    if not _reads(term) & each
+                )
+            if not _reads(tree) & each:
+                env[target] = _evaluate(tree, env, self.functions)
+        raise ValueError("no objective")
+
+    def value(self, name, params, *data):
+        """The per-example quantity `name` for every example, one row each (as predict)."""
+        names = [*self.inputs, *self.constants, *self.hyperparameters]
+        given = dict(zip(names, data))
+        shared = {
+            k: _column(v, self.constants[k]) for k, v in given.items() if k in self.constants
+        }
+        shared.update({k: given[k] for k in self.hyperparameters})
+        shared.update({k: _column(v, self.parameters[k]) for k, v in params.items()})
+        n = len(given[next(iter(self.inputs))])
+        rows = []
+        for i in range(n):
+            env = self._example(shared, given, i)
+            self._one(env)
+            rows.append(anp.ravel(env[name]))
+        return anp.array(rows)
+
+    def hessian(self, params, *data):
+        """The Hessian of J over the parameters flattened in their order (row-major each)."""
+        from autograd import jacobian
+
+        names = list(self.parameters)
+        shapes = [anp.shape(params[k]) for k in names]
+        sizes = [int(anp.prod(anp.array(s, dtype=int))) if s else 1 for s in shapes]
+
+        def J(flat):
+            parts, at = {}, 0
+            for k, shape, size in zip(names, shapes, sizes):
+                parts[k] = anp.reshape(flat[at : at + size], shape)
+                at += size
+            return self.J(parts, *data)
+
+        flat = anp.concatenate([anp.ravel(anp.asarray(params[k], dtype=float)) for k in names])
+        return jacobian(grad(J))(flat)
 
     def gradient(self, params, *data) -> dict:
         return grad(lambda p: self.J(p, *data))(params)

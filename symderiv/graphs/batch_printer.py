@@ -21,7 +21,8 @@ from ..exprs import Dot, Elementwise, FrobeniusSq, Single
 from ..printing.numpy import BatchNumPyPrinter
 from ..printing.precedence import grouped, is_compound
 from ..printing.text import TextPrinter
-from .rules import N
+from ..scalar import t
+from .rules import N, unmarked
 
 
 class CodeError(NotImplementedError):
@@ -49,6 +50,8 @@ def untangled(expr):
         return sp.Transpose(untangled(a))
     if isinstance(expr, Elementwise):
         return Elementwise(expr.fn, untangled(expr.arg))
+    if isinstance(expr, sp.HadamardPower) and expr.exp.is_Integer:  # A ⊙ A as SymPy folds it
+        return Elementwise(sp.Lambda(t, t**expr.exp), untangled(expr.base))
     if isinstance(expr, sp.MatMul):  # A (−B C) → −A B C: one coefficient in front
         coeff, factors = flat(expr)
         factors = [untangled(f) for f in factors]
@@ -99,7 +102,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         self.logical = logical  # symbols of per-example quantities, uniform or not
 
     def doprint(self, expr, assign_to=None):
-        return super().doprint(untangled(expr), assign_to)
+        return super().doprint(unmarked(untangled(expr)), assign_to)
 
     def batched(self, expr) -> bool:
         return any(s in self.rows for s in expr.atoms(sp.Symbol, sp.MatrixSymbol))
@@ -330,6 +333,7 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
             return self._print(expr)
         if isinstance(expr, (sp.MatAdd, sp.Add)) and len(expr.args) > 1:
             return self._join_terms([self.summed(t) for t in expr.args])
+        expr = unmarked(expr)  # one example's, every part of it
         if not self.batched(expr):
             return f"n * {self.parenthesize(expr, PRECEDENCE['Mul'])}"
         if not isinstance(expr, sp.MatrixExpr):

@@ -122,8 +122,8 @@ def graph_module_spec(graph, array_api: bool = False) -> GraphModuleSpec:
     goal = defined[graph.objective]
     each, once = split_objective(goal.expr, declared.hyperparameters)
     parts = [None if p is None else value(p, symbols) for p in (each, once)]
-    sweep = backward(graph, batch=True)
-    tangents = list(hessian_vector(graph, batch=True))
+    sweep = backward(graph, batch=True, marked=True)
+    tangents = list(hessian_vector(graph, batch=True, marked=True))
     split = len(tangents) - len(sweep)  # forward tangents, then the adjoints' in sweep order
     tangents = [(n, t) for n, t in tangents[:split] if n in reached] + tangents[split:]
     values = [value(e.expr, symbols) for e in steps]

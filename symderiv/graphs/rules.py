@@ -284,15 +284,29 @@ class Swept:
 
 
 N = sp.Symbol("n", integer=True, positive=True)  # the number of examples in a minibatch
+# ∂J/∂Lᵢ = 1 of an objective that sums its examples, as the module's writer takes it: a 1
+# that marks what it multiplies as one example's, as 1/n marks it for the mean, so that a
+# part of one example's contribution that every example shares (softmax(o) of a shared o,
+# beside −yᵢ) is counted n times in the sum over the batch; `unmarked` puts the 1 in.
+EACH = sp.Symbol("one_example", positive=True)
 
 
-def batch_weight(graph):
+def batch_weight(graph, marked: bool = False):
     """∂J/∂Lᵢ for a per-example term Lᵢ of the objective over a minibatch: 1/n for the
-    mean, 1 for the sum."""
-    return 1 / N if graph.reduction == "mean" else sp.Integer(1)
+    mean, 1 for the sum (`EACH` with `marked`)."""
+    if graph.reduction == "mean":
+        return 1 / N
+    return EACH if marked else sp.Integer(1)
 
 
-def backward(graph, batch: bool = False, symbols: dict | None = None) -> tuple:
+def unmarked(expr):
+    """`expr` with the mark `EACH` replaced by the 1 it stands for."""
+    return expr.xreplace({EACH: sp.Integer(1)}) if expr.has(EACH) else expr
+
+
+def backward(
+    graph, batch: bool = False, symbols: dict | None = None, marked: bool = False
+) -> tuple:
     """Swept for every name the objective depends on, in the order the chain rule runs
     backward through the equations, each in terms of the forward quantities and the adjoint
     symbols already computed, its terms in the order of the equations that read it
@@ -305,7 +319,7 @@ def backward(graph, batch: bool = False, symbols: dict | None = None) -> tuple:
     that a per-example adjoint is that of one example's row, and a shared quantity's
     contribution from a per-example reader is one example's, to be summed over the batch.
     `symbols` ({name: symbol}) are those the results are written in (`symbols_of` by
-    default)."""
+    default). With `marked`, a summed objective's ∂J/∂Lᵢ is `EACH`."""
     from .spec import split_objective
 
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
@@ -335,7 +349,7 @@ def backward(graph, batch: bool = False, symbols: dict | None = None) -> tuple:
     for equation in reached:
         if batch and equation.target == graph.objective:
             each, once = split_objective(equation.expr, graph.declared.hyperparameters)
-            for node, seed in ((each, batch_weight(graph)), (once, sp.Integer(1))):
+            for node, seed in ((each, batch_weight(graph, marked)), (once, sp.Integer(1))):
                 if node is not None:
                     add(equation.target, vjp(node, seed, symbols))
         else:

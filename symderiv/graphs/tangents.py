@@ -23,10 +23,10 @@ def tangent_symbol(name: str, shape):
     return sp.MatrixSymbol(f"r{name}", *adjoint_symbol(name, shape).shape)
 
 
-def hessian_vector(graph, batch: bool = False) -> tuple:
+def hessian_vector(graph, batch: bool = False, marked: bool = False) -> tuple:
     """[(name, R{·})]: the tangents of the forward equations in order, then of the adjoints
     of the backward sweep in its order (over a minibatch with `batch`, see `backward`); for a
-    parameter θ, R{∂J/∂θ} = (H V)_θ with V_θ = rθ."""
+    parameter θ, R{∂J/∂θ} = (H V)_θ with V_θ = rθ (`marked`: as `backward`'s)."""
     shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
     symbols = symbols_of(shapes)
     known = {symbols[p]: tangent_symbol(p, s) for p, s in graph.declared.parameters.items()}
@@ -36,7 +36,7 @@ def hessian_vector(graph, batch: bool = False) -> tuple:
         if d is not None:
             known[symbols[equation.target]] = tangent_symbol(equation.target, equation.expr.shape)
             out.append((equation.target, d))
-    for swept in backward(graph, batch):
+    for swept in backward(graph, batch, marked=marked):
         name, adjoint = swept.name, swept.total
         d = tangent(adjoint, known)
         own = adjoint_symbol(name, shapes[name])

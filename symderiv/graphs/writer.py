@@ -22,7 +22,7 @@ from ..exprs import Elementwise, LogSumExp, Softmax
 from ..tangent import derivative
 from .batch_printer import CodeError, GraphNumPyPrinter, GraphTextPrinter, flat, untangled
 from .parse import ENTRYWISE
-from .rules import N, adjoint_symbol, symbols_of
+from .rules import EACH, N, adjoint_symbol, symbols_of, unmarked
 from .tangents import tangent_symbol
 
 # Names the module's functions use for themselves; a quantity's code name avoids them.
@@ -91,7 +91,7 @@ class Writer:
                 if shape.per_example:
                     self.logical.add(symbol)
         if self.batch:
-            self.logical.add(N)
+            self.logical.update((N, EACH))
             self.text[N] = "n"
         self.rows = {self.symbols[n] for n in graph.declared.inputs}
         self.kept: dict = {}  # an inverse or a softmax → the symbol it is kept under
@@ -151,7 +151,7 @@ class Writer:
         return code, printer.batched(expr)
 
     def words(self, expr) -> str:
-        return GraphTextPrinter(self.text).doprint(untangled(expr))
+        return GraphTextPrinter(self.text).doprint(unmarked(untangled(expr)))
 
     def statement(self, symbol, expr, math, summed=False, dead=None) -> Statement:
         """The statement computing `expr` into `symbol`'s name; with `dead` (the arrays
@@ -162,7 +162,7 @@ class Writer:
         target = self.code[symbol]
         in_place = dead is not None and self.in_place_allowed
         fields = self.in_place(target, expr, summed, rows, dead) if in_place else {}
-        return Statement(target, code, math, expr, **fields)
+        return Statement(target, code, math, unmarked(expr), **fields)
 
     def in_place(self, target, expr, summed, rows, dead) -> dict:
         """The Statement fields of the in-place form (codegen_inplace's chain), where it is
@@ -184,7 +184,7 @@ class Writer:
         elif not _products_safe(expr, printer):
             return {}
         try:
-            chain = chained(printer, target, untangled(expr), out, frozenset(dead))
+            chain = chained(printer, target, unmarked(untangled(expr)), out, frozenset(dead))
         except NotImplementedError:
             return {}
         if chain is None:

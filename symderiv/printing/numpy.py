@@ -232,7 +232,8 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return " * ".join(texts)
 
     def _pow(self, base, exp):
-        b = self.parenthesize(base, PRECEDENCE["Pow"], strict=True)
+        # a power of a power is grouped: Python's ** is right-associative (X**3**2 is X**9)
+        b = self.parenthesize(base, PRECEDENCE["Pow"])
         if isinstance(base, (sp.MatAdd, sp.HadamardProduct)):
             b = f"({self._print(base)})"
         simple = b.replace("_", "").replace(".", "").isalnum()

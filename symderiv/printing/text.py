@@ -7,7 +7,7 @@ from sympy.printing.str import StrPrinter
 
 from ..naming import LAMBDA
 from .common import DerivationPrinting
-from .precedence import is_compound, is_sum, text_binding
+from .precedence import POW, binding, is_compound, is_sum, text_binding
 
 
 class TextPrinter(DerivationPrinting, StrPrinter):
@@ -59,8 +59,10 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         return sign + (body if coeff == 1 else f"{self._operand(coeff)} {body}")
 
     def _print_Pow(self, expr, rational=False):
-        if expr.exp in (2, 3):
-            return f"{self._operand(expr.base)}{'²³'[int(expr.exp) - 2]}"
+        if expr.exp in (2, 3):  # a power of a power grouped: (x³)², not x³²
+            base = self._print(expr.base)
+            base = f"({base})" if binding(expr.base) <= POW else base
+            return f"{base}{'²³'[int(expr.exp) - 2]}"
         return super()._print_Pow(expr, rational)
 
     def _print_Transpose(self, expr):
