@@ -45,6 +45,11 @@ class Chain:
     def then(self, line: str):
         self.lines.append(line)
 
+    def fits(self, part) -> bool:
+        """Whether `part` has the result's shape in code, so that the operations after it can
+        update its array in place (a shared log(1 + b²) is no array for a row per example)."""
+        return self.printer.batched(part) == self.rows and part.shape == self.shape
+
     def take(self, operand) -> bool:
         """Write the result into `operand`'s array if nothing reads it after this statement
         and the first operation, about to be written, reads it entry by entry."""
@@ -103,7 +108,12 @@ class Chain:
 
     def add(self, terms) -> bool:
         """A sum: its first compound term computed in place, then the others added."""
-        spine = next((t for t in terms if _scaled_leaf(t) is None and _is_array_op(t)), None)
+        spine = next(
+            (t for t in terms if _scaled_leaf(t) is None and _is_array_op(t) and self.fits(t)),
+            None,
+        )
+        if spine is None and any(_scaled_leaf(t) is None for t in terms[:2]):
+            return False  # no compound term with the result's shape to start from
         if spine is None:  # names only: O - Y
             (ca, a), (cb, b) = _scaled_leaf(terms[0]), _scaled_leaf(terms[1])
             if ca != 1 or cb not in (1, -1):
@@ -136,7 +146,9 @@ class Chain:
         """A ⊙ product: its first compound factor in place (or the first two factors' product),
         then multiplied by the others."""
         p = self.printer
-        spine = next((f for f in factors if _is_array_op(f) and not _is_step(f)), None)
+        spine = next(
+            (f for f in factors if _is_array_op(f) and not _is_step(f) and self.fits(f)), None
+        )
         mark = len(self.lines)
         if spine is not None and self.into(spine):
             rest = [f for f in factors if f is not spine]
@@ -247,6 +259,7 @@ def chained(printer, target, expr, out, dead=frozenset()):
         and printer.batched(a) == rows
     )
     chain = Chain(printer, target, out, dead)
+    chain.rows, chain.shape = rows, getattr(expr, "shape", None)
     if expr is None or not _is_array_op(expr) or not chain.into(expr):
         return None
     return chain

@@ -290,7 +290,7 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         )
         if then.is_number and otherwise.is_number:
             # Two numbers make a float64 array; the computation stays in the input's dtype.
-            where += f".astype({self._print(x)}.dtype)"
+            where += f".astype({grouped(self._print(x), '@*/+-**')}.dtype)"
         return where
 
     def _print_StrictGreaterThan(self, expr):

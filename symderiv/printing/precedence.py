@@ -69,9 +69,11 @@ def is_sum(expr) -> bool:
 
 def grouped(text: str, operators: str = "@*/+-") -> str:
     """Python code as an operand: in parentheses if one of the binary `operators` stands at
-    its top level (a @ b, like a * b, binds to its left in Python)."""
+    its top level (a @ b, like a * b, binds to its left in Python); with "**" among them,
+    a power too (the operand of .dtype: (b**3).dtype)."""
     top = _top(text)
-    if any(f" {op} " in top for op in operators):
+    ops = [op for op in operators.split("**")[0]] + ["**"] * ("**" in operators)
+    if any(f" {op} " in top for op in ops) or ("**" in ops and "**" in top):
         return f"({text})"
     return text
 
