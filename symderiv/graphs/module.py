@@ -351,7 +351,13 @@ def _backward(w: Writer, sweep) -> tuple:
     for swept in sweep:
         adjoint = adjoint_symbol(swept.name, w.shapes[swept.name])
         total = w.own(swept.total)
-        alias = isinstance(total, (sp.Symbol, sp.MatrixSymbol)) and swept.name not in params
+        # an alias only of one kind of array: a shared quantity's adjoint is the sum over the
+        # examples of a per-example one's, not that adjoint itself (∂J/∂z2 = Σᵢ ∂J/∂z3)
+        alias = (
+            isinstance(total, (sp.Symbol, sp.MatrixSymbol))
+            and swept.name not in params
+            and (w.shapes[swept.name].per_example or not w.printer().per_example(total))
+        )
         if alias or _constant(w, swept.name, total):
             # a number, or another array (∂J/∂z4 = ∂J/∂z6): read in its place, so that no
             # array has two names, one of which an in-place statement could overwrite
