@@ -518,11 +518,24 @@ def _predict(w: Writer, steps, defined) -> tuple:
     for e in reversed(steps):
         if symbols[e.target] in needed:
             needed |= value(e.expr, symbols).free_symbols
+    # predict keeps nothing: a softmax is computed from its argument, not from a logsumexp
+    # that forward kept
+    stored, w.stored = w.stored, {}
+    try:
+        return _predict_from(w, steps, target, words, needed)
+    finally:
+        w.stored = stored
+
+
+def _predict_from(w: Writer, steps, target, words, needed) -> tuple:
+    symbols = w.symbols
     statements = []
     for e in steps:
         if symbols[e.target] in needed:
             expr = untangled(value(e.expr, symbols))
-            code, _ = w.print(expr)
+            code, rows = w.print(expr)
+            if rows:  # z3 = z2, which forward reads as z2, has a row per example here
+                w.rows.add(symbols[e.target])
             statements.append(
                 Statement(w.code[symbols[e.target]], code, f"{e.target} = {w.words(expr)}", expr)
             )
