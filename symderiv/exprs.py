@@ -9,6 +9,7 @@ itself over explicit matrices (`doit`), which is what the symbolic verification 
 from __future__ import annotations
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 from sympy.matrices.expressions import MatrixExpr
 
 
@@ -72,6 +73,9 @@ class _ScalarOf(sp.Expr):
 
 class FrobeniusSq(_ScalarOf):
     """‖A‖²_F, the sum of the squares of A's entries (‖v‖² for a vector)."""
+
+    # printed as a power, ‖A‖², so a power of it is grouped: (‖A‖²)², not ‖A‖²²
+    precedence = PRECEDENCE["Pow"]
 
     def doit(self, **hints):
         a = _explicit(self.args[0])

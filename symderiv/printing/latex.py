@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from ..exprs import FrobeniusSq
 from .common import DerivationPrinting
 from .precedence import is_compound, is_sum, latex_binding
 
@@ -146,10 +147,16 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
     def _print_Softmax(self, expr):
         return rf"\operatorname{{softmax}}\left({self._print(expr.arg)}\right)"
 
-    def _print_FrobeniusSq(self, expr):
+    def _print_FrobeniusSq(self, expr, power: int = 2):
         (m,) = expr.args
         sub = "" if m.shape[1] == 1 else r"_\textrm{F}"
-        return rf"\|{self._print(m)}\|{sub}^2"
+        exponent = "2" if power == 2 else f"{{{power}}}"
+        return rf"\|{self._print(m)}\|{sub}^{exponent}"
+
+    def _print_Pow(self, expr):
+        if isinstance(expr.base, FrobeniusSq) and expr.exp.is_Integer and expr.exp > 0:
+            return self._print_FrobeniusSq(expr.base, 2 * int(expr.exp))  # ‖A‖⁴, not (‖A‖²)²
+        return super()._print_Pow(expr)
 
     def _print_Dot(self, expr):
         u, v = expr.args

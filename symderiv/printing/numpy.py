@@ -233,9 +233,8 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
 
     def _pow(self, base, exp):
         # a power of a power is grouped: Python's ** is right-associative (X**3**2 is X**9)
-        b = self.parenthesize(base, PRECEDENCE["Pow"])
-        if isinstance(base, (sp.MatAdd, sp.HadamardProduct)):
-            b = f"({self._print(base)})"
+        b = self._print(base)
+        b = f"({b})" if python_binding(b) <= PRECEDENCE["Pow"] else b
         simple = b.replace("_", "").replace(".", "").isalnum()
         return f"{b}**{exp}" if simple else f"{b} ** {exp}"
 

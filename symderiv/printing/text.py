@@ -5,9 +5,12 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from ..exprs import FrobeniusSq
 from ..naming import LAMBDA
 from .common import DerivationPrinting
 from .precedence import POW, binding, is_compound, is_sum, text_binding
+
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class TextPrinter(DerivationPrinting, StrPrinter):
@@ -59,6 +62,9 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         return sign + (body if coeff == 1 else f"{self._operand(coeff)} {body}")
 
     def _print_Pow(self, expr, rational=False):
+        if isinstance(expr.base, FrobeniusSq) and expr.exp.is_Integer and expr.exp > 0:
+            power = str(2 * int(expr.exp)).translate(SUPERSCRIPTS)  # (‖A‖²)² = ‖A‖⁴
+            return f"‖{self._print(expr.base.args[0])}‖{power}"
         if expr.exp in (2, 3):  # a power of a power grouped: (x³)², not x³²
             base = self._print(expr.base)
             base = f"({base})" if binding(expr.base) <= POW else base
