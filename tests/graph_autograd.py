@@ -152,11 +152,7 @@ class AutogradGraph:
     def J(self, params, *data):
         names = [*self.inputs, *self.constants, *self.hyperparameters]
         given = dict(zip(names, data))
-        shared = {
-            k: _column(v, self.constants[k]) for k, v in given.items() if k in self.constants
-        }
-        shared.update({k: given[k] for k in self.hyperparameters})
-        shared.update({k: _column(v, self.parameters[k]) for k, v in params.items()})
+        shared = self._shared(params, data)
         if not self.inputs:
             return self._one(shared)
         n = len(given[next(iter(self.inputs))])
@@ -197,8 +193,19 @@ class AutogradGraph:
                 env[target] = _evaluate(tree, env, self.functions)
         raise ValueError("no objective")
 
-    def value(self, name, params, *data):
-        """The per-example quantity `name` for every example, one row each (as predict)."""
+    def value(self, expr: str, params, *data):
+        """The per-example quantity `expr` (a name or an expression of the equations' names)
+        for every example, one row each (as predict)."""
+        tree = ast.parse(expr, mode="eval").body
+        return self._rows(params, data, lambda env: _evaluate(tree, env, self.functions))
+
+    def each(self, params, *data):
+        """The objective's per-example part, one value per example: its value less the terms
+        that read no input."""
+        rows = self._rows(params, data, lambda env: env[self.objective])
+        return rows[:, 0] - self._shared_terms(self._shared(params, data))
+
+    def _shared(self, params, data) -> dict:
         names = [*self.inputs, *self.constants, *self.hyperparameters]
         given = dict(zip(names, data))
         shared = {
@@ -206,12 +213,17 @@ class AutogradGraph:
         }
         shared.update({k: given[k] for k in self.hyperparameters})
         shared.update({k: _column(v, self.parameters[k]) for k, v in params.items()})
-        n = len(given[next(iter(self.inputs))])
+        return shared
+
+    def _rows(self, params, data, read):
+        names = [*self.inputs, *self.constants, *self.hyperparameters]
+        given = dict(zip(names, data))
+        shared = self._shared(params, data)
         rows = []
-        for i in range(n):
+        for i in range(len(given[next(iter(self.inputs))])):
             env = self._example(shared, given, i)
             self._one(env)
-            rows.append(anp.ravel(env[name]))
+            rows.append(anp.ravel(read(env)))
         return anp.array(rows)
 
     def hessian(self, params, *data):

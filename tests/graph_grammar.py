@@ -187,25 +187,35 @@ def prove(table: dict, n: int, seed: int = 0) -> dict:
     errors["hessian"] = relative_error(
         module.hessian(params, *data), reference.hessian(params, *data), floor
     )
-    errors["predict"] = _predict_error(graph, module, reference, params, data)
+    errors["predict"] = _predict_error(table, module, reference, params, data)
     errors["float32"] = _float32_error(module, params, data, V)
     errors |= _array_api_errors(graph, params, data, V, J, grads, HV)
     return errors
 
 
-def _predict_error(graph, module, reference, params, data) -> float:
-    """predict against the last vector equation, example by example, where the objective is
-    a loss of it plus shared terms (predict returns what the loss reads; with more per
-    example, such as sum(z) / 3 + a loss, it returns the objective's per-example value)."""
-    last = graph.equations[-2].target
-    objective = graph.equations[-1].expr
-    while objective.op == "add":
-        objective = objective.args[0]
-    if not (objective.op == "call" and objective.name in LOSSES):
-        return 0.0
+def _predict_error(table, module, reference, params, data) -> float:
+    """predict against the reference, example by example: with one loss in the equations, the
+    loss's first argument (o of squared(o, y)); otherwise the objective's per-example part."""
+    equations = [text.split("=", 1) for text in table["equations"]]
+    trees = {target.strip(): ast.parse(body.strip(), mode="eval") for target, body in equations}
+    read, wanted = set(), [equations[-1][0].strip()]
+    while wanted:  # the equations the objective reads, directly or not
+        name = wanted.pop()
+        read.add(name)
+        names = {node.id for node in ast.walk(trees[name]) if isinstance(node, ast.Name)}
+        wanted += sorted(names & set(trees) - read)
+    losses = [
+        node
+        for name in read
+        for node in ast.walk(trees[name])
+        if isinstance(node, ast.Call) and node.func.id in LOSSES
+    ]
     got = module.predict(params, *_predict_data(module, data))
-    want = reference.value(last, params, *data)
-    # a last vector that reads no input is one row for every example
+    if len(losses) == 1:
+        want = reference.value(ast.unparse(losses[0].args[0]), params, *data)
+    else:
+        want = reference.each(params, *data)
+    # a vector that reads no input is one row for every example
     return relative_error(np.broadcast_to(got, np.shape(want)), want)
 
 
@@ -237,6 +247,8 @@ def _array_api_errors(graph, params, data, V, J, grads, HV) -> dict:
     J_x, grads_x = module.loss_and_grad(arrays, *given)
     HV_x = module.hvp(arrays, *given, {k: strict(v) for k, v in V.items()})
     errors = [relative_error(float(J_x), J)]
-    errors += [relative_error(np.asarray(grads_x[k]), grads[k], 1e-12) for k in grads]
-    errors += [relative_error(np.asarray(HV_x[k]), HV[k], 1e-12) for k in HV]
+    floor = FLOOR * max(1.0, abs(J))  # as against the reference: below it, an absolute error
+    errors += [relative_error(np.asarray(grads_x[k]), grads[k], floor) for k in grads]
+    floor = FLOOR * max(1.0, float(np.sqrt(sum(np.vdot(g, g) for g in grads.values()))))
+    errors += [relative_error(np.asarray(HV_x[k]), HV[k], floor) for k in HV]
     return {"array api": max(errors)}

@@ -25,13 +25,14 @@ def graph_sizes(module) -> dict:
 
 
 def _targets(graph) -> dict:
-    """{declared name: the loss that reads it as its target}."""
+    """{declared name: the loss that reads it as its target}; softmax cross entropy's where
+    both read it, a distribution being in [0, 1] too."""
     found = {}
     for e in graph.equations:
         for node in _walk(e.expr):
             if node.op == "call" and node.name.endswith("cross_entropy"):
                 target = node.args[1]
-                if target.op == "ref":
+                if target.op == "ref" and found.get(target.name) != "softmax_cross_entropy":
                     found[target.name] = node.name
     return found
 
