@@ -7,7 +7,10 @@ in LaTeX, generate NumPy code for it, and prove both right.
     ['adjoint', 'adjoint', 'local']
 """
 
-__all__ = ["Model", "derive", "document", "fragment", "graph", "module_source", "show"]
+__all__ = [
+    "Model", "__version__", "derive", "document", "fragment", "graph", "load", "module_source",
+    "show",
+]  # fmt: skip
 
 
 def __getattr__(name):
@@ -21,22 +24,31 @@ def __getattr__(name):
         from .derivation import derive
 
         return derive
+    if name == "__version__":
+        from .commands import _version
+
+        return _version()
     raise AttributeError(f"module 'symderiv' has no attribute {name!r}")
 
 
 def document(model, lang="en", batch=False, hvp=False, memory=None):
-    """The standalone LaTeX document of `model`'s derivation: with `batch`, in minibatch form;
-    with `hvp`, the second derivatives; with `memory`, the memory table, as formulas (True) or
-    also in bytes at given sizes ((sizes, n) or (sizes, n, dtype), e.g. ((784, 256, 10), 128))."""
-    from .latex_document import document as make
-
+    """The standalone LaTeX document of `model`'s derivation (a Model or a graph): with
+    `batch`, in minibatch form; with `hvp`, the second derivatives; with `memory`, the memory
+    table, as formulas (True) or, for a Model, also in bytes at given sizes ((sizes, n) or
+    (sizes, n, dtype), e.g. ((784, 256, 10), 128))."""
+    if _is_graph(model):
+        from .graphs.document import graph_document as make
+    else:
+        from .latex_document import document as make
     return make(model, lang, batch, hvp, memory)
 
 
 def fragment(model, lang="en", batch=False, hvp=False, memory=None):
     """The derivation's equations alone, for a paper or a notebook (options as `document`)."""
-    from .latex_document import fragment as make
-
+    if _is_graph(model):
+        from .graphs.document import graph_fragment as make
+    else:
+        from .latex_document import fragment as make
     return make(model, lang, batch, hvp, memory)
 
 
@@ -59,8 +71,55 @@ def show(model=None, lang="en", form="example", hvp=False, memory=None, **fields
     return make(model, lang, form, hvp, memory, **fields)
 
 
-def module_source(model):
-    """The NumPy module's source text."""
-    from .codegen import module_source as make
+def module_source(model, target="numpy"):
+    """The generated module's source text, for a Model or a graph: `target` numpy (NumPy
+    alone) or array-api (NumPy, PyTorch, CuPy, JAX and Dask arrays, through
+    array_api_compat)."""
+    from .errors import UsageError
+    from .model import Model
 
+    if not isinstance(model, Model) and not _is_graph(model):
+        raise TypeError(
+            f"expected a Model or a graph (symderiv.graph(...)), not {type(model).__name__}"
+        )
+    if target == "array-api":
+        from .outputs import array_api_source
+
+        return array_api_source(model)
+    if target != "numpy":
+        raise UsageError(f"target {target!r} is not allowed; expected numpy or array-api")
+    if _is_graph(model):
+        from .graphs.module import graph_module_source
+
+        return graph_module_source(model)
+    from .codegen import concrete_or_exit, module_source as make
+
+    concrete_or_exit(model)
     return make(model)
+
+
+def load(model, target="numpy"):
+    """The generated module, imported (nothing is written to disk): of a Model or a graph, of
+    the model in a TOML file (a path, as `symderiv codegen --spec` reads it), or the module
+    in a .py file that symderiv wrote. `target` as in `module_source`.
+
+        >>> mlp = load(Model(activation="tanh", loss="squared"))
+        >>> mlp.PARAMETERS
+        ('W1', 'W2')
+    """
+    from pathlib import Path
+
+    from .validation.numeric import load_file, load_source
+
+    if isinstance(model, (str, Path)):
+        path = Path(model)
+        if path.suffix == ".py":
+            return load_file(path, path.stem)
+        from .commands import model_from_file
+
+        model = model_from_file(path)
+    return load_source(module_source(model, target), model.name)
+
+
+def _is_graph(model) -> bool:
+    return hasattr(model, "equations")  # a GraphModel, a model written as equations

@@ -85,8 +85,8 @@ def model_from(args, graphs: bool = False):
         if given:
             flags = ", ".join("--" + k.replace("_", "-") for k in given)
             raise UsageError(f"--spec {args.spec} cannot be combined with {flags}")
-        data = read_toml(Path(args.spec))
-        if "equations" in data:
+        model = model_from_file(Path(args.spec), args.spec)
+        if not isinstance(model, Model):
             if not graphs:
                 raise UsageError(
                     f"{args.spec}: a graph written as equations gives its derivation (symderiv "
@@ -94,14 +94,22 @@ def model_from(args, graphs: bool = False):
                     f"(symderiv codegen, check --validate); symderiv {args.command} does not "
                     "take one yet"
                 )
-            from .graphs.spec import graph_from_mapping
-
-            graph = graph_from_mapping(data, args.spec)
-            for warning in graph.warnings:
+            for warning in model.warnings:
                 print(f"symderiv: warning: {warning}", file=sys.stderr)
-            return graph
-        return Model.from_mapping(data, args.spec)
+        return model
     return Model.from_mapping(given, "command line", flags=True)
+
+
+def model_from_file(path: Path, source: str | None = None):
+    """The Model, or the graph written as equations (a GraphModel), that the TOML file at
+    `path` describes; errors name `source` (the path as given)."""
+    source = source or str(path)
+    data = read_toml(path)
+    if "equations" in data:
+        from .graphs.spec import graph_from_mapping
+
+        return graph_from_mapping(data, source)
+    return Model.from_mapping(data, source)
 
 
 def _formatter(prog):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .exprs import total
-from .graphs.rules import adjoint_symbol, backward, unit_factors_dropped, vjp
+from .graphs.rules import N, adjoint_symbol, backward, symbols_of, unit_factors_dropped, vjp
 from .graphs.shapes import SCALAR
 from .naming import DIMS, LAMBDA
 from .tape import Tape, build_tape
@@ -104,12 +104,54 @@ class Derivation:
         return tuple(by_var[p] for p in self.tape.parameters)
 
 
-def derive(model, batch: bool = False) -> Derivation:
-    """Differentiate J with respect to every parameter: the reverse sweep over the equations
+@dataclass(frozen=True)
+class GraphDerivation:
+    """A graph's reverse sweep: ∂J/∂name for every name J depends on, in the order the chain
+    rule runs backward through its equations, the adjoints that are numbers put in."""
+
+    graph: object  # GraphModel
+    adjoints: tuple  # of (name, its adjoint's closed form)
+    names: dict  # {symbol: how the text writes it}
+
+    @property
+    def gradients(self) -> dict:
+        """{parameter: ∂J/∂parameter}, in the order the graph declares its parameters."""
+        found = dict(self.adjoints)
+        return {name: found[name] for name in self.graph.declared.parameters}
+
+    def __str__(self) -> str:
+        """One equation a line: ∂J/∂o = o - y."""
+        from .graphs.batch_printer import GraphTextPrinter
+
+        p = GraphTextPrinter(self.names).doprint
+        J = self.graph.objective
+        return "\n".join(f"∂{J}/∂{name} = {p(expr)}" for name, expr in self.adjoints)
+
+
+def _derive_graph(graph, batch: bool) -> GraphDerivation:
+    shapes = {**graph.declared.shapes(), **{e.target: e.expr.shape for e in graph.equations}}
+    symbols = symbols_of(shapes)
+    names = {symbols[name]: "λ" if name == "lam" else name for name in shapes}
+    names |= {adjoint_symbol(n, s): f"∂{graph.objective}/∂{n}" for n, s in shapes.items()}
+    known, adjoints = {}, []
+    for swept in backward(graph, batch, symbols):
+        closed = unit_factors_dropped(sp.sympify(swept.total).xreplace(known))
+        if swept.name != graph.objective:
+            adjoints.append((swept.name, closed))
+        if not isinstance(closed, sp.MatrixExpr) and not closed.free_symbols - {N}:
+            known[adjoint_symbol(swept.name, SCALAR)] = closed  # ∂J/∂L = 1, put in
+    return GraphDerivation(graph, tuple(adjoints), names)
+
+
+def derive(model, batch: bool = False) -> Derivation | GraphDerivation:
+    """Differentiate J with respect to every parameter: for a graph written as equations, its
+    reverse sweep (GraphDerivation); for a Model, the reverse sweep over the equations
     of the model's preset (`graphs.rules.backward`, the one every graph uses), written as the
     section writes it. An adjoint that is a number (∂J/∂L = 1, or 1/n over a minibatch) is put
     in where it is read; adjoints that are numbers in a row share a line; ∂s/∂W = λW is stated
     just before the first adjoint that uses it."""
+    if hasattr(model, "equations"):
+        return _derive_graph(model, batch)
     tape = build_tape(model, batch)
     var = {v.name: v for v in tape.variables}
     symbols = {"lam": LAMBDA, **{v.name: v.symbol for v in tape.variables}}

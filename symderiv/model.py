@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import keyword
 import sys
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 
 from .activations import CHOICES, activation, names_an_activation
@@ -31,6 +32,11 @@ class Layer:
     bias: bool = False
 
 
+# (the source an error names, whether it was given as CLI flags), for `Model.__post_init__`:
+# set by `from_mapping` while it builds a model from a file's or the command line's keys
+_GIVEN_AS: ContextVar = ContextVar("given_as", default=("Model", False))
+
+
 @dataclass(frozen=True)
 class Model:
     """A dense network d → h1 → … → hK → q with a loss, biases, weight decay and a reduction."""
@@ -44,6 +50,18 @@ class Model:
     reduction: str = "mean"
     layers: tuple = ()  # of Layer; when given, it replaces activation, hidden and bias
     output_bias: bool = False  # with layers: whether the output layer adds a bias
+
+    def __post_init__(self):
+        """Every field checked, as the CLI checks it: Model(loss="squred") is a UsageError
+        that names the field, the value and what is allowed."""
+        if not isinstance(self.layers, tuple) or not all(
+            isinstance(layer, Layer) and isinstance(layer.bias, bool) for layer in self.layers
+        ):
+            raise UsageError(
+                f"{_GIVEN_AS.get()[0]}: layers = {shown(self.layers)} is not allowed; expected "
+                "a tuple of Layer(activation, bias), bias true or false"
+            )
+        self._validate(*_GIVEN_AS.get())
 
     @property
     def stack(self) -> tuple:
@@ -98,9 +116,11 @@ class Model:
             raise UsageError(
                 f'{source}: output-bias goes with layers; without layers use bias = "all"'
             )
-        model = cls(**values)
-        model._validate(source, flags)
-        return model
+        token = _GIVEN_AS.set((source, flags))
+        try:
+            return cls(**values)
+        finally:
+            _GIVEN_AS.reset(token)
 
     def _validate(self, source: str, flags: bool) -> None:
         def bad(key: str, allowed: str, value=None) -> UsageError:
