@@ -41,6 +41,10 @@ def environment(kind: str) -> jinja2.Environment:
         )
     env = jinja2.Environment(**options)
     env.filters.update(quoted=in_quotes, comment=in_comment)
+    if kind == "tex":
+        from .printing.latex_lines import broken
+
+        env.filters.update(broken=broken)
     return env
 
 
