@@ -92,7 +92,8 @@ def module_source(model, target="numpy"):
         from .graphs.module import graph_module_source
 
         return graph_module_source(model)
-    from .codegen import concrete_or_exit, module_source as make
+    from .codegen import concrete_or_exit
+    from .codegen import module_source as make
 
     concrete_or_exit(model)
     return make(model)

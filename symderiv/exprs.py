@@ -9,8 +9,8 @@ itself over explicit matrices (`doit`), which is what the symbolic verification 
 from __future__ import annotations
 
 import sympy as sp
-from sympy.printing.precedence import PRECEDENCE
 from sympy.matrices.expressions import MatrixExpr
+from sympy.printing.precedence import PRECEDENCE
 
 
 def _explicit(m):

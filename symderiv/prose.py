@@ -84,6 +84,7 @@ PROSE = {
             "parameter": "The gradient with respect to the parameter ${var}$:",
             "bias": "The gradient with respect to the bias ${var}$, which is not regularized:",
             "hidden": "Going backward towards the input, the gradient with respect to ${var}$:",
+            "next_hidden": "Then the gradient with respect to ${var}$:",
             "preactivation": "The activation applies elementwise, so the gradient with respect "
             "to ${var}$ takes the elementwise product $\\odot$:",
         },
@@ -299,6 +300,7 @@ PROSE = {
             "parameter": "Le gradient par rapport au paramètre ${var}$ :",
             "bias": "Le gradient par rapport au biais ${var}$, qui n'est pas régularisé :",
             "hidden": "En remontant vers l'entrée, le gradient par rapport à ${var}$ :",
+            "next_hidden": "Puis le gradient par rapport à ${var}$ :",
             "preactivation": "L'activation s'applique élément par élément, donc le gradient par "
             "rapport à ${var}$ fait intervenir le produit élément par élément $\\odot$ :",
         },

@@ -61,7 +61,7 @@ def test_the_graph_example_derives(tmp_path):
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "ridge.tex").read_text()
     assert (
-        r"&= \mathbf{X}^\top \left(-\mathbf{y} + \mathbf{X} \mathbf{w}\right) + \lambda \mathbf{w}"
+        r"&= \mathbf{X}^\top \left(\mathbf{X} \mathbf{w} - \mathbf{y}\right) + \lambda \mathbf{w}"
         in text
     )
 

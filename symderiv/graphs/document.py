@@ -170,25 +170,36 @@ def graph_equations(
     if batch:
         forward.append(_objective_row(graph, symbols, names, p))
     blocks, summary = [], []
+    hidden_said = False
     for line in backward(graph, batch):
         if line.name == graph.objective:
             continue
         mine = names[symbols[line.name]]
         shared = batch and not shapes[line.name].per_example
-        prods = " + ".join(
-            (r"\sum_{i} " if shared and _one_example(term, each_example) else "")
-            + rf"\textrm{{prod}}\left({partial(goal, names[symbols[r]])}, "
-            rf"{partial(names[symbols[r]], mine)}\right)"
-            for r, term in line.terms
-        )
+
+        def prod(reader, term) -> str:
+            summed = r"\sum_{i} " if shared and _one_example(term, each_example) else ""
+            if reader == graph.objective:  # J's own equation reads the name: its partial
+                return summed + p(unit_factors_dropped(term.xreplace(known)))
+            return (
+                summed + rf"\textrm{{prod}}\left({partial(goal, names[symbols[reader]])}, "
+                rf"{partial(names[symbols[reader]], mine)}\right)"
+            )
+
+        prods = printer._join_terms([prod(r, term) for r, term in line.terms])
         total = unit_factors_dropped(line.total.xreplace(known))
         if not total.free_symbols - {N} and not isinstance(total, sp.MatrixExpr):
             known[adjoint_symbol(line.name, shapes[line.name])] = total
         closed = _summed(total, each_example, p) if shared else p(total)
         where = _space(shapes[line.name], names)
         kind = "parameter" if line.name in graph.declared.parameters else "hidden"
+        if kind == "hidden":  # "going backward towards the input" said once
+            kind, hidden_said = ("next_hidden" if hidden_said else "hidden"), True
         intro = words["step"][kind].replace("{var}", mine)
-        rows = (rf"{partial(goal, mine)} &= {prods}", rf"&= {closed} {where}")
+        if all(r == graph.objective for r, _ in line.terms):  # ∂J/∂L = 1, as the section
+            rows = (rf"{partial(goal, mine)} &= {closed} {where}",)
+        else:
+            rows = (rf"{partial(goal, mine)} &= {prods}", rf"&= {closed} {where}")
         blocks.append(dict(intro=intro, rows=rows))
         if line.name in graph.declared.parameters:
             summary.append(rf"{partial(goal, mine)} &= {closed} {where}")

@@ -63,8 +63,10 @@ def _apply(f: sp.Lambda, x):
 
 
 def _times(a, b):
-    """a ⊙ b for arrays, a·b for scalars."""
+    """a ⊙ b for arrays (a itself for 1 ⊙ a), a·b for scalars."""
     if isinstance(a, sp.MatrixExpr):
+        if isinstance(b, sp.OneMatrix) or isinstance(a, sp.OneMatrix):
+            return a if isinstance(b, sp.OneMatrix) else b
         return sp.HadamardProduct(a, b)
     return a * b
 
@@ -72,7 +74,7 @@ def _times(a, b):
 def _entry_sum(a, b):
     """Σ a ⊙ b: the scalar ⟨a, b⟩ (a·b for scalars)."""
     if isinstance(a, sp.MatrixExpr):
-        return Total(sp.HadamardProduct(a, b))
+        return Total(_times(a, b))
     return a * b
 
 
@@ -385,13 +387,36 @@ def names_read(node) -> list:
 
 
 def unit_factors_dropped(expr):
-    """1 · (…) → (…): what putting ∂J/∂L = 1 in leaves in a matrix product."""
+    """1 · (…) → (…) and 1 ⊙ (…) → (…): what putting ∂J/∂L = 1 in leaves in a matrix
+    product, and in the entrywise product with the ones of a sum's gradient."""
 
     def drop(product):
         rest = [f for f in product.args if f != 1]
         return rest[0] if len(rest) == 1 else sp.MatMul(*rest)
 
-    return expr.replace(lambda e: isinstance(e, sp.MatMul) and 1 in e.args, drop)
+    def ones(f):  # c 1 → c, for a factor that is ones (times a scalar), else None
+        if isinstance(f, sp.OneMatrix):
+            return sp.Integer(1)
+        if isinstance(f, sp.MatMul):
+            coeff, matrices = f.as_coeff_matrices()
+            if len(matrices) == 1 and isinstance(matrices[0], sp.OneMatrix):
+                return coeff
+        return None
+
+    def ones_dropped(product):  # (μ 1) ⊙ sign(w) → μ sign(w)
+        coeff = sp.Mul(*[c for c in map(ones, product.args) if c is not None])
+        rest = [f for f in product.args if ones(f) is None]
+        body = rest[0] if len(rest) == 1 else sp.HadamardProduct(*rest)
+        return body if coeff == 1 else sp.MatMul(coeff, body)
+
+    def has_ones(e) -> bool:
+        if not isinstance(e, sp.HadamardProduct):
+            return False
+        found = [ones(f) is not None for f in e.args]
+        return any(found) and not all(found)
+
+    expr = expr.replace(lambda e: isinstance(e, sp.MatMul) and 1 in e.args, drop)
+    return expr.replace(has_ones, ones_dropped)
 
 
 def _sum(terms):

@@ -22,7 +22,7 @@ from ..exprs import Elementwise, LogSumExp, Softmax
 from ..tangent import derivative
 from .batch_printer import CodeError, GraphNumPyPrinter, GraphTextPrinter, flat, untangled
 from .parse import ENTRYWISE
-from .rules import EACH, N, adjoint_symbol, symbols_of, unmarked
+from .rules import EACH, N, adjoint_symbol, symbols_of, unit_factors_dropped, unmarked
 from .tangents import tangent_symbol
 
 # Names the module's functions use for themselves; a quantity's code name avoids them.
@@ -108,8 +108,9 @@ class Writer:
 
     def own(self, expr):
         """expr with φ′ read from φ's output where it can be, kept quantities read by name
-        and constant adjoints put in."""
-        return untangled(expr).xreplace(self.swap).xreplace(self.kept).xreplace(self.inline)
+        and constant adjoints put in (and the factors 1 and ones they leave, dropped)."""
+        expr = untangled(expr).xreplace(self.swap).xreplace(self.kept).xreplace(self.inline)
+        return unit_factors_dropped(expr) if isinstance(expr, sp.MatrixExpr) else expr
 
     def from_outputs(self, steps, values) -> None:
         """For each h = φ(z) whose φ′ can be written with h alone (1 − h² for tanh, 1(h > 0)

@@ -52,10 +52,15 @@ class DerivationPrinting:
 
     @staticmethod
     def _join_terms(texts):
-        """a + b - c from the printed terms ["a", "b", "-c"], in the given order."""
+        """a + b - c from the printed terms ["a", "b", "-c"], in the given order, except that
+        a sum does not open with a minus where a term has none: h - y, not -y + h."""
+        if not texts:
+            return ""
+        first = next((k for k, text in enumerate(texts) if not text.startswith("-")), 0)
+        texts = [texts[first], *texts[:first], *texts[first + 1 :]]
         out = texts[0]
         for text in texts[1:]:
-            out += f" - {text[1:]}" if text.startswith("-") else f" + {text}"
+            out += f" - {text[1:].lstrip()}" if text.startswith("-") else f" + {text}"
         return out
 
     def _print_MatAdd(self, expr):

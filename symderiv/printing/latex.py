@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..exprs import FrobeniusSq
+from ..exprs import FrobeniusSq, _ScalarOf
 from .common import DerivationPrinting
 from .precedence import is_compound, is_sum, latex_binding
 
@@ -67,6 +67,10 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         if coeff in (1, -1):
             return body if coeff == 1 else "-" + body
         num, den = sp.fraction(coeff)
+        if den == 1 and coeff.atoms(_ScalarOf):
+            # a coefficient that reduces arrays, grouped: (k 1ᵀh) 1, not k 1ᵀh 1
+            sign, coeff = ("-", -coeff) if coeff.could_extract_minus_sign() else ("", coeff)
+            return rf"{sign}\left({self._print(coeff)}\right) {body}"
         lead = (
             self._print(coeff)
             if den == 1
@@ -163,7 +167,20 @@ class SectionLatexPrinter(DerivationPrinting, LatexPrinter):
         return rf"{self._print(u)}^\top {self._factor(v)}"
 
     def _print_Total(self, expr):
-        return rf"\mathbf{{1}}^\top {self._factor(expr.args[0])}"
+        (a,) = expr.args
+        pair = isinstance(a, sp.HadamardProduct) and len(a.args) == 2
+        if a.shape[1] == 1 and pair:  # Σ u ⊙ v = uᵀv
+            left, right = (self._factor(m) for m in a.args)
+            return rf"{left}^\top {right}" if "^" not in left else rf"{{{left}}}^\top {right}"
+        if a.shape[1] == 1:
+            return rf"\mathbf{{1}}^\top {self._factor(a)}"
+        if pair:  # Σ A ⊙ B = ⟨A, B⟩_F
+            left, right = (self._print(m) for m in a.args)
+            return rf"\langle {left}, {right} \rangle_\textrm{{F}}"
+        return rf"\mathbf{{1}}^\top {self._factor(a)} \mathbf{{1}}"  # all of a matrix's entries
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"  # a vector of ones, as in 1ᵀ v: the sum of v's entries
 
     def _print_softplus(self, expr, exp=None):
         return rf"\operatorname{{softplus}}\left({self._print(expr.args[0])}\right)"

@@ -122,7 +122,15 @@ class TextPrinter(DerivationPrinting, StrPrinter):
         return f"{self._operand(expr.args[0])}ᵀ {self._operand(expr.args[1])}"
 
     def _print_Total(self, expr):
-        return f"1ᵀ {self._operand(expr.args[0])}"
+        (a,) = expr.args
+        pair = isinstance(a, sp.HadamardProduct) and len(a.args) == 2
+        if a.shape[1] == 1 and pair:  # Σ u ⊙ v = uᵀv
+            return f"{self._operand(a.args[0])}ᵀ {self._operand(a.args[1])}"
+        if a.shape[1] == 1:
+            return f"1ᵀ {self._operand(a)}"
+        if pair:  # Σ A ⊙ B = ⟨A, B⟩_F
+            return f"⟨{self._print(a.args[0])}, {self._print(a.args[1])}⟩_F"
+        return f"1ᵀ {self._operand(a)} 1"  # all of a matrix's entries
 
     def _print_LogSumExp(self, expr):
         return f"logsumexp({self._print(expr.args[0])})"
