@@ -9,6 +9,9 @@ constants and hyperparameters are shared by every example. Parameters keep the m
 a vector as a 1-D array. Each statement's comment gives its equation for one example in column
 vectors, as in the derivation; over a batch, a shared quantity's gradient sums the examples'.
 
+The functions take params, then the data in DATA's order, then the hyperparameters in
+HYPERPARAMETERS' order: loss_and_grad(params, X, Y, lam).
+
 Inputs are never modified. NaN or inf in the data or the parameters is not checked for: it
 propagates into L and the gradients.
 """
@@ -292,6 +295,8 @@ def _describe(array) -> str:
 def _sigmoid(A):
     """σ(a) = 1 / (1 + e^(−a)), from e = e^(−|a|) ≤ 1: 1 / (1 + e) for a ≥ 0 and e / (1 + e)
     below, so that nothing overflows and σ(−40) = 4.2e−18 keeps its relative precision."""
+    if np.ndim(A) == 0:  # a scalar: the same on an array of one, for the in-place steps
+        return _sigmoid(np.reshape(A, 1))[0]
     E = np.abs(A)
     np.negative(E, out=E)
     np.exp(E, out=E)

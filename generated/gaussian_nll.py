@@ -8,6 +8,9 @@ The graph has no per-example input: its data are constants, shared by the whole 
 Parameters keep the math's shapes, a vector as a 1-D array. Each statement's comment gives its
 equation as in the derivation.
 
+The functions take params, then the data in DATA's order, then the hyperparameters in
+HYPERPARAMETERS' order: loss_and_grad(params, C, lam).
+
 Inputs are never modified. NaN or inf in the data or the parameters is not checked for: it
 propagates into f and the gradients.
 """

@@ -8,6 +8,9 @@ The graph has no per-example input: its data are constants, shared by the whole 
 Parameters keep the math's shapes, a vector as a 1-D array. Each statement's comment gives its
 equation as in the derivation.
 
+The functions take params, then the data in DATA's order, then the hyperparameters in
+HYPERPARAMETERS' order: loss_and_grad(params, X, y, lam).
+
 Inputs are never modified. NaN or inf in the data or the parameters is not checked for: it
 propagates into f and the gradients.
 """
@@ -233,6 +236,8 @@ def _describe(array) -> str:
 def _sigmoid(A):
     """σ(a) = 1 / (1 + e^(−a)), from e = e^(−|a|) ≤ 1: 1 / (1 + e) for a ≥ 0 and e / (1 + e)
     below, so that nothing overflows and σ(−40) = 4.2e−18 keeps its relative precision."""
+    if np.ndim(A) == 0:  # a scalar: the same on an array of one, for the in-place steps
+        return _sigmoid(np.reshape(A, 1))[0]
     E = np.abs(A)
     np.negative(E, out=E)
     np.exp(E, out=E)

@@ -372,6 +372,8 @@ def _sizes(params, X, Y=None, V=None):
 def _sigmoid(A):
     """σ(a) = 1 / (1 + e^(−a)), from e = e^(−|a|) ≤ 1: 1 / (1 + e) for a ≥ 0 and e / (1 + e)
     below, so that nothing overflows and σ(−40) = 4.2e−18 keeps its relative precision."""
+    if np.ndim(A) == 0:  # a scalar: the same on an array of one, for the in-place steps
+        return _sigmoid(np.reshape(A, 1))[0]
     E = np.abs(A)
     np.negative(E, out=E)
     np.exp(E, out=E)

@@ -16,6 +16,9 @@ constants and hyperparameters are shared by every example. Parameters keep the m
 a vector as a 1-D array. Each statement's comment gives its equation for one example in column
 vectors, as in the derivation; over a batch, a shared quantity's gradient sums the examples'.
 
+The functions take params, then the data in DATA's order, then the hyperparameters in
+HYPERPARAMETERS' order: loss_and_grad(params, X, Y, lam).
+
 Inputs are never modified. NaN or inf in the data or the parameters is not checked for: it
 propagates into J and the gradients.
 """
