@@ -342,11 +342,11 @@ def _hvp(params, cache, lam, V):
     LSE = cache["LSE"]
     P = np.exp(O - LSE[:, None])  # p = softmax(o)
     rZ1 = X @ vW1.T + vb1  # R{z1} = V_W1 x + V_b1
-    rH1 = (H1 > 0) * rZ1  # R{h1} = φ′(z1) ⊙ R{z1}
+    rH1 = rZ1 * (H1 > 0)  # R{h1} = φ′(z1) ⊙ R{z1}
     rZ2 = H1 @ vW2.T + rH1 @ W2.T + vb2  # R{z2} = V_W2 h1 + W2 R{h1} + V_b2
-    rH2 = (H2 > 0) * rZ2  # R{h2} = φ′(z2) ⊙ R{z2}
+    rH2 = rZ2 * (H2 > 0)  # R{h2} = φ′(z2) ⊙ R{z2}
     rZ3 = H2 @ vW3.T + rH2 @ W3.T + vb3  # R{z3} = V_W3 h2 + W3 R{h2} + V_b3
-    rH3 = (H3 > 0) * rZ3  # R{h3} = φ′(z3) ⊙ R{z3}
+    rH3 = rZ3 * (H3 > 0)  # R{h3} = φ′(z3) ⊙ R{z3}
     rO = H3 @ vW4.T + rH3 @ W4.T + vb4  # R{o} = V_W4 h3 + W4 R{h3} + V_b4
     dO = (P - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n

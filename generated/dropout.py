@@ -208,7 +208,7 @@ def _hvp(params, cache, lam, V):
     R = cache["R"]
     p = cache["p"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
-    rH = (M * (Z > 0) * rZ) / (1 - p)  # R{h} = (m ⊙ 1(z > 0) ⊙ R{z})/(1 - p)
+    rH = (M * rZ * (Z > 0)) / (1 - p)  # R{h} = (m ⊙ 1(z > 0) ⊙ R{z})/(1 - p)
     # R{∂L/∂W2} = ((W2 R{h} + V_W2 h) hᵀ)/n + ((W2 h - y) R{h}ᵀ)/n, summed over the examples
     rdW2 = ((rH @ W2.T + H @ vW2.T) / n).T @ H + (R / n).T @ rH
     # R{∂L/∂h} = (W2ᵀ (W2 R{h} + V_W2 h))/n + (V_W2ᵀ (W2 h - y))/n

@@ -209,7 +209,7 @@ def _hvp(params, cache, lam, V):
     H = cache["H"]
     R = cache["R"]
     rZ = X @ vW1.T  # R{z} = V_W1 x
-    rH = (H > 0) * rZ  # R{h} = φ′(z) ⊙ R{z}
+    rH = rZ * (H > 0)  # R{h} = φ′(z) ⊙ R{z}
     rO = H @ vW2.T + rH @ W2.T  # R{o} = V_W2 h + W2 R{h}
     dO = R / n  # ∂J/∂o = (o - y)/n
     rdO = rO / n  # R{∂J/∂o} = R{o}/n

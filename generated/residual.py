@@ -244,7 +244,7 @@ def _hvp(params, cache, lam, V):
     O = cache["O"]
     lse_O = cache["lse_O"]
     rZ = X @ vW1.T + vb1  # R{z} = V_W1 x + V_b1
-    rH = (H > 0) * rZ  # R{h} = 1(h > 0) ⊙ R{z}
+    rH = rZ * (H > 0)  # R{h} = 1(h > 0) ⊙ R{z}
     rO = X @ vW3.T + rH @ W2.T + H @ vW2.T  # R{o} = V_W3 x + W2 R{h} + V_W2 h
     dO = (np.exp(O - lse_O[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
     softmax_O = np.exp(O - lse_O[:, None])  # softmax(o), once

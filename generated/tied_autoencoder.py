@@ -124,7 +124,7 @@ def backward(params, cache, lam, workspace=None):
     # ∂L/∂c = ∂L/∂xhat, summed over the examples
     dc = np.sum(dXhat, axis=0, out=workspace.get("dc"))
     # ∂L/∂W = (1(h > 0) ⊙ ∂L/∂h) xᵀ + h ∂L/∂xhatᵀ, summed over the examples
-    dW = ((H > 0) * dH).T @ X + H.T @ dXhat
+    dW = (dH * (H > 0)).T @ X + H.T @ dXhat
     db = (dH * (H > 0)).sum(axis=0)  # ∂L/∂b = ∂L/∂h ⊙ 1(h > 0), summed over the examples
     return {
         "W": dW,
@@ -199,14 +199,14 @@ def _hvp(params, cache, lam, V):
     X = cache["X"]
     H = cache["H"]
     R = cache["R"]
-    rH = (H > 0) * (X @ vW.T + vb)  # R{h} = 1(h > 0) ⊙ (V_W x + V_b)
+    rH = (X @ vW.T + vb) * (H > 0)  # R{h} = 1(h > 0) ⊙ (V_W x + V_b)
     rXhat = rH @ W + H @ vW + vc  # R{xhat} = Wᵀ R{h} + V_Wᵀ h + V_c
     dXhat = R / n  # ∂L/∂xhat = (xhat - x)/n
     rdXhat = rXhat / n  # R{∂L/∂xhat} = R{xhat}/n
     rdH = rdXhat @ W.T + dXhat @ vW.T  # R{∂L/∂h} = W R{∂L/∂xhat} + V_W ∂L/∂xhat
     rdc = rdXhat.sum(axis=0)  # R{∂L/∂c} = R{∂L/∂xhat}, summed over the examples
     # R{∂L/∂W} = (1(h > 0) ⊙ R{∂L/∂h}) xᵀ + h R{∂L/∂xhat}ᵀ + R{h} ∂L/∂xhatᵀ, summed over the examples
-    rdW = ((H > 0) * rdH).T @ X + H.T @ rdXhat + rH.T @ dXhat
+    rdW = (rdH * (H > 0)).T @ X + H.T @ rdXhat + rH.T @ dXhat
     rdb = (rdH * (H > 0)).sum(axis=0)  # R{∂L/∂b} = R{∂L/∂h} ⊙ 1(h > 0), summed over the examples
     return {
         "W": rdW,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .exprs import Elementwise, Softmax
+from .exprs import Elementwise, Softmax, is_step
 
 # Functions of one entry that NumPy computes into a given array.
 UFUNCS = {sp.tanh: "np.tanh", sp.exp: "np.exp", sp.log: "np.log", sp.Abs: "np.abs"}
@@ -147,7 +147,7 @@ class Chain:
         then multiplied by the others."""
         p = self.printer
         spine = next(
-            (f for f in factors if _is_array_op(f) and not _is_step(f) and self.fits(f)), None
+            (f for f in factors if _is_array_op(f) and not is_step(f) and self.fits(f)), None
         )
         mark = len(self.lines)
         if spine is not None and self.into(spine):
@@ -228,18 +228,9 @@ def _scaled_leaf(term):
 def _factor(printer, factor) -> str:
     """A ⊙ factor as a whole argument, so without parentheses: the step 1(z > 0) as the
     comparison Z > 0, which NumPy multiplies as 0 and 1."""
-    if _is_step(factor):
+    if is_step(factor):
         return printer._factor_of_product(factor)[1:-1]
     return printer.doprint(factor)
-
-
-def _is_step(factor) -> bool:
-    """Whether a ⊙ factor is the step 1(z > 0), which the code multiplies as a boolean."""
-    return (
-        isinstance(factor, Elementwise)
-        and isinstance(factor.fn.expr, sp.Heaviside)
-        and factor.fn.expr.args[0] == factor.fn.variables[0]
-    )
 
 
 def chained(printer, target, expr, out, dead=frozenset()):

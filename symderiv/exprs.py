@@ -134,3 +134,13 @@ def scaled(c, m):
 def total(terms):
     """The sum of matrix terms in the given order (the derivation's order is meaningful)."""
     return terms[0] if len(terms) == 1 else sp.MatAdd(*terms)
+
+
+def is_step(factor) -> bool:
+    """Whether a ⊙ factor is the step 1(z > 0) of an array z (ReLU′ of its argument), which
+    the code multiplies as a boolean."""
+    return (
+        isinstance(factor, Elementwise)
+        and isinstance(factor.fn.expr, sp.Heaviside)
+        and factor.fn.expr.args[0] == factor.fn.variables[0]
+    )

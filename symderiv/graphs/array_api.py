@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..exprs import Elementwise
+from ..exprs import is_step
 from .batch_printer import GraphNumPyPrinter
 
 
@@ -57,10 +57,8 @@ class ArrayAPIPrinter(GraphNumPyPrinter):
         return self._step(self._print(expr.args[0]))
 
     def _factor_of_product(self, arg):
-        if isinstance(arg, Elementwise) and isinstance(arg.fn.expr, sp.Heaviside):
-            (inside, *_) = arg.fn.expr.args
-            if inside == arg.fn.variables[0]:
-                return self._step(self._print(arg.arg))
+        if is_step(arg):
+            return self._step(self._print(arg.arg))
         return super()._factor_of_product(arg)
 
     def _print_Piecewise(self, expr):

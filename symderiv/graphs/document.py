@@ -23,7 +23,15 @@ from ..prose import PROSE
 from ..render import render
 from .batch_printer import untangled
 from .parse import Node
-from .rules import N, adjoint_symbol, backward, symbols_of, unit_factors_dropped, value
+from .rules import (
+    N,
+    adjoint_symbol,
+    backward,
+    spread,
+    symbols_of,
+    unit_factors_dropped,
+    value,
+)  # fmt: skip
 from .shapes import SCALAR
 from .spec import _walk
 from .tangents import hessian_vector, tangent_symbol
@@ -163,7 +171,7 @@ def graph_equations(
     # minibatch) is put in as one
     known = {adjoint_symbol(graph.objective, shapes[graph.objective]): sp.Integer(1)}
     forward = [
-        f"{names[symbols[e.target]]} &= {p(value(e.expr, symbols))}"
+        f"{names[symbols[e.target]]} &= {_as_written(e.expr, symbols, printer)}"
         for e in graph.equations
         if not (batch and e.target == graph.objective)
     ]
@@ -212,6 +220,31 @@ def graph_equations(
         hvp=_hvp(graph, names, symbols, shapes, known, printer, words, goal) if hvp else None,
         memory=_memory(graph, words, memory),
     )
+
+
+def _as_written(node, symbols, printer) -> str:
+    """An equation's right side with its terms in the order they are written (J = ‖c‖² +
+    λ/2 ‖W‖², not as SymPy orders a sum); each term printed on its own, a scalar added to
+    an array spread over it (c 1)."""
+    terms = _written_terms(node)
+    if len(terms) == 1:
+        return printer.doprint(value(node, symbols))
+    texts = []
+    for sign, term in terms:
+        part = spread(value(term, symbols), node.shape)
+        texts.append(printer.doprint(part if sign > 0 else -part))
+    return printer._join_terms(texts)
+
+
+def _written_terms(node) -> list:
+    """(sign, term) for each top-level term of a sum as written: a + b - c."""
+    if node.op == "add":
+        return _written_terms(node.args[0]) + _written_terms(node.args[1])
+    if node.op == "sub":
+        return _written_terms(node.args[0]) + [
+            (-sign, term) for sign, term in _written_terms(node.args[1])
+        ]
+    return [(1, node)]
 
 
 def _loss_slopes(graph, symbols, names) -> dict:

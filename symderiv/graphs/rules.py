@@ -108,7 +108,7 @@ def _value(node: Node, args: list, symbols: dict):
     if op == "neg":
         return -args[0]
     if op in ("add", "sub"):
-        a, b = (_spread(x, node.shape) for x in args)
+        a, b = (spread(x, node.shape) for x in args)
         return a + b if op == "add" else a - b
     if op == "scale":
         c, a = args
@@ -209,7 +209,7 @@ def _local(node: Node, g, args) -> tuple:
     return _call_vjp(node.name, g, args, node.formula)
 
 
-def _spread(x, shape):
+def spread(x, shape):
     """x as a term of an array of `shape`: a scalar is c 1 (c in every entry)."""
     if shape.is_scalar or isinstance(x, sp.MatrixExpr):
         return x

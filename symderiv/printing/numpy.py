@@ -12,7 +12,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..exprs import Elementwise, FrobeniusSq, _ScalarOf
+from ..exprs import Elementwise, FrobeniusSq, _ScalarOf, is_step
 from ..naming import LAMBDA
 from .common import DerivationPrinting
 from .precedence import grouped, is_compound, python_binding
@@ -138,16 +138,22 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         return self._flipped(expr.arg)
 
     def _print_HadamardProduct(self, expr):
-        return " * ".join(self._factor_of_product(a) for a in expr.args)
+        # a step 1(z > 0) last: a boolean array first, times a number, would be an integer
+        # array, and an integer array times a float32 one is float64; a factor 1 / X divides
+        steps = [a for a in expr.args if is_step(a)]
+        texts = [self._factor_of_product(a) for a in expr.args if not is_step(a)]
+        texts += [self._factor_of_product(a) for a in steps]
+        out = texts[0]
+        for text in texts[1:]:
+            out += f" / {text[4:]}" if text.startswith("1 / ") else f" * {text}"
+        return out
 
     def _factor_of_product(self, arg):
         """A factor of ⊙ (*): in parentheses if it is a sum or holds an @, not for a product
         (* is associative entry by entry); a step 1(z > 0) is the boolean (Z > 0), which a
         product of arrays takes as 0 and 1 in the other factor's dtype."""
-        if isinstance(arg, Elementwise) and isinstance(arg.fn.expr, sp.Heaviside):
-            (inside, *_) = arg.fn.expr.args
-            if inside == arg.fn.variables[0]:
-                return f"({self._print(arg.arg)} > 0)"
+        if is_step(arg):
+            return f"({self._print(arg.arg)} > 0)"
         return grouped(self._print(arg), "@+-")
 
     def _print_Softmax(self, expr):
