@@ -115,7 +115,6 @@ def forward(params, X, Y, lam, workspace=None):
         "Y": Y,
         "H": H,
         "O": O,
-        "lse_O": lse_O,
         "dims": dims,
         "dtype": dtype,
     }
@@ -144,10 +143,10 @@ def backward(params, cache, lam, workspace=None):
     Y = cache["Y"]
     H = cache["H"]
     O = cache["O"]
-    lse_O = cache["lse_O"]
     # ∂J/∂o = (softmax(o) - y)/n
-    dO = np.subtract(O, lse_O[:, None], out=workspace.get("dO"))
+    dO = np.subtract(O, O.max(axis=-1, keepdims=True), out=workspace.get("dO"))
     np.exp(dO, out=dO)
+    dO /= dO.sum(axis=-1, keepdims=True)
     dO -= Y
     dO /= n
     # ∂J/∂W2 = λ W2 + ∂J/∂o hᵀ, summed over the examples
@@ -242,12 +241,11 @@ def _hvp(params, cache, lam, V):
     Y = cache["Y"]
     H = cache["H"]
     O = cache["O"]
-    lse_O = cache["lse_O"]
     rZ = X @ vW1.T + vb1  # R{z} = V_W1 x + V_b1
     rH = rZ * (H > 0)  # R{h} = 1(h > 0) ⊙ R{z}
     rO = X @ vW3.T + rH @ W2.T + H @ vW2.T  # R{o} = V_W3 x + W2 R{h} + V_W2 h
-    dO = (np.exp(O - lse_O[:, None]) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
-    softmax_O = np.exp(O - lse_O[:, None])  # softmax(o), once
+    dO = (_softmax(O) - Y) / n  # ∂J/∂o = (softmax(o) - y)/n
+    softmax_O = _softmax(O)  # softmax(o), once
     # R{∂J/∂o} = (softmax(o) ⊙ R{o} - softmax(o)ᵀ R{o} softmax(o))/n
     rdO = ((-np.einsum("ij,ij->i", softmax_O, rO))[:, None] * softmax_O + softmax_O * rO) / n
     # R{∂J/∂W2} = λ V_W2 + ∂J/∂o R{h}ᵀ + R{∂J/∂o} hᵀ, summed over the examples
@@ -348,6 +346,13 @@ def _describe(array) -> str:
     if array is None:
         return "none"
     return f"{getattr(array, 'dtype', type(array).__name__)} {np.shape(array)}"
+
+
+def _softmax(A):
+    """softmax over the last axis (each example's row), from A less its largest entry, so
+    that no exp overflows."""
+    E = np.exp(A - A.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
 
 
 def _logsumexp(A):

@@ -86,11 +86,21 @@ class Chain:
         if isinstance(expr, sp.HadamardProduct):
             return self.multiply(expr.args)
         if isinstance(expr, Softmax):
-            lse = p._stored.get(("logsumexp", expr.arg))
-            if lse is None or ("softmax", expr.arg) in p._stored:
+            if ("softmax", expr.arg) in p._stored:
                 return False
-            self.first(f"np.subtract({p.doprint(expr.arg)}, {lse}[:, None])")
-            self.then(f"np.exp({self.target}, out={self.target})")
+            lse = p._stored.get(("logsumexp", expr.arg))
+            arg = p.doprint(expr.arg)
+            t = self.target
+            if lse is not None:  # a dense module's o, which _logsumexp left less its max
+                self.first(f"np.subtract({arg}, {lse}[:, None])")
+                self.then(f"np.exp({t}, out={t})")
+                return True
+            if not arg.isidentifier():
+                return False
+            # from o less its row's largest entry: exact near it, where 1 − p is small
+            self.first(f"np.subtract({arg}, {arg}.max(axis=-1, keepdims=True))")
+            self.then(f"np.exp({t}, out={t})")
+            self.then(f"{t} /= {t}.sum(axis=-1, keepdims=True)")
             return True
         if isinstance(expr, Elementwise):
             return self.function(expr.fn.expr, expr.fn.variables[0], expr.arg)

@@ -32,6 +32,18 @@ CASES = {
         "z2 = 2 - z1 * z1",
         "J = squared(z2, y)",
     ],
+    "entrywise square of a shared vector, summed": [
+        "z1 = a * c",
+        "z4 = x / (1 + sum(z1 * z1))",
+        "J = squared(z4, y)",
+    ],
+    # precision: softmax(o) from exp(o − logsumexp(o)) lost ε |o| in 1 − p, at logits of 10³
+    "softmax saturated by large logits": [
+        "z1 = (3 * x**3) / (1 + dot(c**3, 2 - c)**2)",
+        "z2 = (log(1 + x**2) / (1 + a**2)) / (1 + ((sum(x) / 3)**2 * a)**2)",
+        "z4 = W @ z1 + dot(z1, z1)",
+        "J = softmax_cross_entropy(z4, y)",
+    ],
     # in-place writes into an array of another shape
     "sum of a relu": ["z = W @ x + b", "h = relu(z)", "J = sum(h) / 3"],
     "sum of a square root": ["z = x + b", "e = sqrt(1 + z**2)", "J = sum(e)"],

@@ -285,9 +285,6 @@ class GraphNumPyPrinter(BatchNumPyPrinter):
         return f"_logsumexp({self._print(expr.args[0])})"
 
     def _print_Softmax(self, expr):
-        lse = self._stored.get(("logsumexp", expr.arg))
-        if lse is not None:  # from the logsumexp forward kept: one exp, no max or sum
-            return f"{self.ns}.exp({self._operand(expr.arg)} - {lse}[:, None])"
         self.helpers.add("softmax")
         return f"_softmax({self._print(expr.arg)})"
 

@@ -518,17 +518,6 @@ def _predict(w: Writer, steps, defined) -> tuple:
     for e in reversed(steps):
         if symbols[e.target] in needed:
             needed |= value(e.expr, symbols).free_symbols
-    # predict keeps nothing: a softmax is computed from its argument, not from a logsumexp
-    # that forward kept
-    stored, w.stored = w.stored, {}
-    try:
-        return _predict_from(w, steps, target, words, needed)
-    finally:
-        w.stored = stored
-
-
-def _predict_from(w: Writer, steps, target, words, needed) -> tuple:
-    symbols = w.symbols
     statements = []
     for e in steps:
         if symbols[e.target] in needed:

@@ -96,7 +96,6 @@ class Writer:
         self.rows = {self.symbols[n] for n in graph.declared.inputs}
         self.kept: dict = {}  # an inverse or a softmax → the symbol it is kept under
         self.inline: dict = {}  # an adjoint that is one number → that number
-        self.stored: dict = {}  # ("logsumexp", o) → the kept array, for softmax(o)
         self.repeated: set = set()  # sums of arrays more than one statement computes
         self.swap: dict = {}  # φ′(z), φ″(z) → the same written with h = φ(z), where it can be
         self.helpers: set = set()
@@ -104,13 +103,15 @@ class Writer:
         self.taken = taken
 
     def printer(self) -> GraphNumPyPrinter:
-        return self._printer(self.code, self.rows, self.logical, self.batch, self.stored)
+        return self._printer(self.code, self.rows, self.logical, self.batch)
 
     def own(self, expr):
         """expr with φ′ read from φ's output where it can be, kept quantities read by name
         and constant adjoints put in (and the factors 1 and ones they leave, dropped)."""
         expr = untangled(expr).xreplace(self.swap).xreplace(self.kept).xreplace(self.inline)
-        return unit_factors_dropped(expr) if isinstance(expr, sp.MatrixExpr) else expr
+        if not isinstance(expr, sp.MatrixExpr):
+            return expr
+        return untangled(unit_factors_dropped(expr))  # rebuilt, A ⊙ A may be folded again
 
     def from_outputs(self, steps, values) -> None:
         """For each h = φ(z) whose φ′ can be written with h alone (1 − h² for tanh, 1(h > 0)
@@ -208,14 +209,8 @@ class Writer:
         self.kept[sub] = symbol
 
     def reads(self, expr) -> set:
-        """The symbols whose arrays the code of `expr` reads: its own, and the logsumexp
-        kept for each softmax it computes from one."""
-        found = set(expr.free_symbols)
-        if self.stored:
-            for sub in sp.preorder_traversal(expr):
-                if isinstance(sub, Softmax) and LogSumExp(sub.arg) in self.kept:
-                    found.add(self.kept[LogSumExp(sub.arg)])
-        return found
+        """The symbols whose arrays the code of `expr` reads."""
+        return set(expr.free_symbols)
 
     def keep(self, exprs) -> None:
         """Name each inverse, softmax and per-example logsumexp of `exprs`, in order of first
@@ -241,7 +236,9 @@ class Writer:
                 if isinstance(sub, LogSumExp) and not self.logical & sub.free_symbols:
                     continue  # one number: computed where it is read
                 if isinstance(sub, Softmax) and LogSumExp(arg) in self.kept:
-                    self.stored[("logsumexp", arg)] = self.code[self.kept[LogSumExp(arg)]]
+                    # computed where it is read, from o less its largest entry: exp(o −
+                    # logsumexp(o)) would lose ε |o| in each exponent, all of 1 − p where
+                    # p is near one-hot
                     continue
                 label = {sp.Inverse: "inv_", Softmax: "softmax_", LogSumExp: "lse_"}[type(sub)]
                 base = self.code.get(arg, str(len(self.kept) + 1))

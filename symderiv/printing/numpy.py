@@ -244,6 +244,9 @@ class BatchNumPyPrinter(DerivationPrinting, NumPyPrinter):
         simple = b.replace("_", "").replace(".", "").isalnum()
         return f"{b}**{exp}" if simple else f"{b} ** {exp}"
 
+    def _print_HadamardPower(self, expr):  # A ⊙ A, as SymPy folds it where a sum is rebuilt
+        return self._pow(expr.base, self._print(expr.exp))
+
     def _print_Pow(self, expr, rational=False):
         if expr.exp == -1:
             return f"1 / {self.parenthesize(expr.base, PRECEDENCE['Mul'] + 1)}"
