@@ -37,6 +37,13 @@ CASES = {
         "z4 = x / (1 + sum(z1 * z1))",
         "J = squared(z4, y)",
     ],
+    # identity′ = 1 read from the kept identity(relu(b)) as 0: a zero gradient
+    "identity of an entrywise function": ["z1 = W.T @ identity(relu(b))", "J = squared(z1, y)"],
+    "identity inside softmax": [
+        "z1 = softmax(identity(a * x))",
+        "z4 = softmax(z1)",
+        "J = squared(z4, y)",
+    ],
     # precision: softmax(o) from exp(o − logsumexp(o)) lost ε |o| in 1 − p, at logits of 10³
     "softmax saturated by large logits": [
         "z1 = (3 * x**3) / (1 + dot(c**3, 2 - c)**2)",

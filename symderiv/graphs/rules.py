@@ -59,7 +59,14 @@ def _size(d):
 
 
 def _apply(f: sp.Lambda, x):
-    return f(x) if not isinstance(x, sp.MatrixExpr) else Elementwise(f, x)
+    if not isinstance(x, sp.MatrixExpr):
+        return f(x)
+    (v,) = f.variables
+    if f.expr == v:  # identity(x) is x
+        return x
+    if f.expr.is_number:  # identity′(x) is 1: ones, which ⊙ drops
+        return _scaled(f.expr, sp.OneMatrix(*x.shape))
+    return Elementwise(f, x)
 
 
 def _times(a, b):
