@@ -3,21 +3,12 @@ leave (1 ⊙ x, −y + h, a plain 1 for a vector of ones, 1ᵀ of a matrix, prod
 
 from __future__ import annotations
 
+from test_graph_parse import CATALOGUE
+
 import symderiv
 from symderiv.graphs.module import graph_module_source
 
-RESIDUAL = {
-    "inputs": {"x": "d", "y": "q"},
-    "parameters": {"W1": "h d", "W2": "q h"},
-    "equations": [
-        "z = W1 @ x",
-        "h = relu(z)",
-        "o = W2 @ h",
-        "L = softmax_cross_entropy(o, y)",
-        "s = lam / 2 * (norm(W1)**2 + norm(W2)**2)",
-        "J = L + s",
-    ],
-}
+RESIDUAL = CATALOGUE["residual"]
 
 
 def _rows(tex: str) -> list:

@@ -142,9 +142,9 @@ def graph_module_spec(graph, array_api: bool = False) -> GraphModuleSpec:
     exprs = [w.own(expr) for _, expr in written]
     # what backward and hvp read of forward's arrays, and what the objective reads
     read_after = set().union(
-        *(w.reads(w.own(s.total)) for s in sweep),
-        *(w.reads(w.own(c)) for s in sweep for _, c in s.terms),
-        *(w.reads(w.own(t)) for _, t in tangents),
+        *(w.own(s.total).free_symbols for s in sweep),
+        *(w.own(c).free_symbols for s in sweep for _, c in s.terms),
+        *(w.own(t).free_symbols for _, t in tangents),
         *(w.own(p).free_symbols for p in parts if p is not None),
     )
     computed = {symbols[e.target] for e, _ in written} | set(w.kept.values())
@@ -169,7 +169,7 @@ def graph_module_spec(graph, array_api: bool = False) -> GraphModuleSpec:
     def reads(statements) -> set:
         found = set()
         for s in statements:
-            found |= w.reads(s.expr) if s.expr is not None else set()
+            found |= s.expr.free_symbols if s.expr is not None else set()
         return found
 
     def read_params(statements) -> tuple:

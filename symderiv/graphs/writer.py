@@ -208,10 +208,6 @@ class Writer:
             self.logical.add(symbol)
         self.kept[sub] = symbol
 
-    def reads(self, expr) -> set:
-        """The symbols whose arrays the code of `expr` reads."""
-        return set(expr.free_symbols)
-
     def keep(self, exprs) -> None:
         """Name each inverse, softmax and per-example logsumexp of `exprs`, in order of first
         use, to be computed once in forward and kept; a softmax whose logsumexp is kept is
